@@ -1,0 +1,59 @@
+import type { CardData, CardEvent, Holder } from './card-event.ts'
+
+/**
+ * The desired state of one card: the merge of every event applied so far. `version` grows by one
+ * each time an event is applied; downstreams record the version they last confirmed.
+ */
+export interface CardRecord {
+  version: number
+  card: CardData
+  holder: Holder
+  /** `occurredAt` of the event that set the current state, in epoch milliseconds (the ordering key). */
+  occurredAtMs: number
+  occurredAt: string
+  /** eventId of the last applied event: the correlation id of the work it implies. */
+  eventId: string
+  /** When the gateway accepted that event, epoch milliseconds (start of the opposition-lag clock). */
+  acceptedAtMs: number
+}
+
+export type MergeOutcome =
+  | { applied: true, record: CardRecord }
+  | { applied: false, reason: 'late' }
+
+/**
+ * Applies an event to the current record. An event older than the one that set the current state
+ * (by occurredAt; ties go to the later arrival) is not applied, so a late event never rolls a card back.
+ * Fields the event omits keep their held value: a later event may carry less than the first one.
+ */
+export function mergeEvent (current: CardRecord | undefined, event: CardEvent, acceptedAtMs: number): MergeOutcome {
+  const occurredAtMs = Date.parse(event.occurredAt)
+  if (current !== undefined && occurredAtMs < current.occurredAtMs) {
+    return { applied: false, reason: 'late' }
+  }
+  const card: CardData = { ...current?.card, ...dropUndefined(event.card), id: event.card.id, state: event.card.state }
+  // A reason only describes the state it came with: a re-enabled card has none.
+  if (event.card.disableReason === undefined) delete card.disableReason
+  if (event.card.previousState === undefined) delete card.previousState
+  const holder: Holder = { ...current?.holder, ...dropUndefined(event.holder), eppn: event.holder.eppn }
+  return {
+    applied: true,
+    record: {
+      version: (current?.version ?? 0) + 1,
+      card,
+      holder,
+      occurredAtMs,
+      occurredAt: event.occurredAt,
+      eventId: event.eventId,
+      acceptedAtMs,
+    },
+  }
+}
+
+function dropUndefined<T extends object> (value: T): Partial<T> {
+  const out: Partial<T> = {}
+  for (const [key, field] of Object.entries(value)) {
+    if (field !== undefined) (out as Record<string, unknown>)[key] = field
+  }
+  return out
+}

@@ -1,0 +1,16 @@
+import type { CardRecord } from './card-record.ts'
+
+/** Downstream systems the gateway keeps in line with the SGC. */
+export const DOWNSTREAMS = ['izly'] as const
+export type DownstreamName = (typeof DOWNSTREAMS)[number]
+
+/**
+ * Two lanes, so that a backlog of enablements never delays an opposition: any desired state
+ * other than ENABLED is opposition-lane work (SPEC §6, §10).
+ */
+export type Lane = 'oppose' | 'enable'
+export const LANES: readonly Lane[] = ['oppose', 'enable']
+
+export function laneOf (record: CardRecord): Lane {
+  return record.card.state === 'ENABLED' ? 'enable' : 'oppose'
+}
