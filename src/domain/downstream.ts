@@ -1,4 +1,5 @@
 import type { CardRecord } from './card-record.ts'
+import type { CardState } from './card-state.ts'
 
 /** Downstream systems the gateway keeps in line with the SGC. */
 export const DOWNSTREAMS = ['izly'] as const
@@ -11,6 +12,10 @@ export type DownstreamName = (typeof DOWNSTREAMS)[number]
 export type Lane = 'oppose' | 'enable'
 export const LANES: readonly Lane[] = ['oppose', 'enable']
 
+export function laneOfState (state: CardState): Lane {
+  return state === 'ENABLED' ? 'enable' : 'oppose'
+}
+
 export function laneOf (record: CardRecord): Lane {
-  return record.card.state === 'ENABLED' ? 'enable' : 'oppose'
+  return laneOfState(record.card.state)
 }

@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { DOWNSTREAMS, type DownstreamName } from '../domain/downstream.ts'
+import { createProblem, sendProblem } from '../intake/problem.ts'
+import { replayAttention } from '../queue/replay.ts'
+import type { SyncQueues } from '../queue/sync-queues.ts'
+import type { Registry } from '../registry/registry.ts'
+import { matchesSecret } from './secret-match.ts'
+
+export interface AdminRoutesOptions {
+  registry: Registry
+  queues: SyncQueues
+  tokens: readonly string[]
+}
+
+/**
+ * The operators' API (bearer token): a card's desired state, its per-downstream sync status and its
+ * timeline; the "needs attention" list and its replay. No tokens configured means the API is closed.
+ */
+export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
+  const { registry, queues, tokens } = options
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const header = request.headers.authorization
+    const token = header?.startsWith('Bearer ') === true ? header.slice(7).trim() : undefined
+    if (!matchesSecret(tokens, token)) {
+      return sendProblem(reply.header('WWW-Authenticate', 'Bearer'), createProblem({
+        status: 401, code: 'admin-unauthorized', detail: tokens.length === 0 ? 'the admin API is disabled (ADMIN_TOKENS is empty)' : 'a valid bearer token is required',
+      }))
+    }
+  })
+
+  app.get<{ Params: { cardId: string } }>('/cards/:cardId', async (request, reply) => {
+    const { cardId } = request.params
+    const record = await registry.getCard(cardId)
+    if (record === undefined) return sendProblem(reply, createProblem({ status: 404, code: 'unknown-card', detail: `no card ${cardId}` }))
+    const downstreams: Record<string, unknown> = {}
+    for (const downstream of DOWNSTREAMS) {
+      const sync = await registry.getSync(downstream, cardId)
+      downstreams[downstream] = {
+        ...sync,
+        inLine: sync.confirmedVersion >= record.version,
+        needsAttention: await registry.getAttention(downstream, cardId) ?? null,
+      }
+    }
+    return { cardId, version: record.version, desired: record.card, holder: { eppn: record.holder.eppn, consents: record.holder.consents ?? null }, occurredAt: record.occurredAt, eventId: record.eventId, downstreams }
+  })
+
+  app.get<{ Params: { cardId: string }, Querystring: { limit?: string } }>('/cards/:cardId/timeline', async (request, reply) => {
+    const { cardId } = request.params
+    const limit = Math.min(Math.max(Number(request.query.limit ?? 1000) || 1000, 1), 1000)
+    const entries = await registry.getTimeline(cardId, limit)
+    if (entries.length === 0) return sendProblem(reply, createProblem({ status: 404, code: 'unknown-card', detail: `no history for card ${cardId}` }))
+    return { cardId, entries }
+  })
+
+  app.get('/attention', async () => {
+    const entries = await registry.listAttention()
+    return { count: entries.length, entries }
+  })
+
+  app.post<{ Params: { downstream: string, cardId: string } }>('/attention/:downstream/:cardId/replay', async (request, reply) => {
+    const { downstream, cardId } = request.params
+    if (!(DOWNSTREAMS as readonly string[]).includes(downstream)) {
+      return sendProblem(reply, createProblem({ status: 404, code: 'unknown-downstream', detail: `downstream must be one of ${DOWNSTREAMS.join(', ')}` }))
+    }
+    const outcome = await replayAttention(registry, queues, downstream as DownstreamName, cardId, 'admin-api')
+    if (outcome === 'unknown-card') return sendProblem(reply, createProblem({ status: 404, code: 'unknown-card', detail: `no card ${cardId}` }))
+    if (outcome === 'not-waiting') return sendProblem(reply, createProblem({ status: 409, code: 'not-waiting', detail: `card ${cardId} has no ${downstream} work waiting for attention` }))
+    return reply.code(202).send({ cardId, downstream, status: outcome })
+  })
+
+  app.get('/queues', async () => {
+    const queuesOut: Record<string, unknown> = {}
+    for (const queue of queues.all()) {
+      queuesOut[queue.name] = await queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed')
+    }
+    return { queues: queuesOut }
+  })
+}

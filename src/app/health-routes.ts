@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import { createProblem, sendProblem } from '../intake/problem.ts'
+
+/** Liveness never depends on Redis (an outage must not restart every pod); readiness does. */
+export async function healthRoutes (app: FastifyInstance, options: { redis: Redis }): Promise<void> {
+  app.get('/health/live', async () => ({ status: 'ok' }))
+  app.get('/health/ready', async (_request, reply) => {
+    try {
+      await options.redis.ping()
+      return { status: 'ok', redis: 'ok' }
+    } catch {
+      return sendProblem(reply.header('Retry-After', '5'), createProblem({ status: 503, code: 'not-ready', detail: 'Redis is not reachable' }))
+    }
+  })
+}

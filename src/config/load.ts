@@ -1,0 +1,200 @@
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import type { Config, EscOnDisable, GatewayRole } from './config.ts'
+
+/** A configuration problem, always naming the variable: the process prints it on one line and stops. */
+export class ConfigError extends Error {
+  readonly variable: string
+  constructor (variable: string, problem: string) {
+    super(`${variable}: ${problem}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/**
+ * Reads the environment once, fills defaults, checks every value and returns a frozen Config.
+ * A secret may come from a file named by `<NAME>_FILE` (mounted secrets), never from the repository.
+ */
+export function loadConfig (env: Env = process.env): Config {
+  const read = (name: string): string | undefined => readVariable(env, name)
+
+  const izlySoapUrl = optionalUrl(read, 'IZLY_SOAP_URL')
+  const escUrl = optionalUrl(read, 'ESC_ROUTER_URL')
+  const simulators = parseSwitch(read, 'SIMULATORS', izlySoapUrl === undefined && escUrl === undefined)
+  if (!simulators && izlySoapUrl === undefined) {
+    throw new ConfigError('IZLY_SOAP_URL', 'required when SIMULATORS=off (the Izly card service endpoint)')
+  }
+  const izlyUsername = read('IZLY_USERNAME')
+  const izlyPassword = read('IZLY_PASSWORD')
+  if ((izlyUsername === undefined) !== (izlyPassword === undefined)) {
+    throw new ConfigError(izlyUsername === undefined ? 'IZLY_USERNAME' : 'IZLY_PASSWORD', 'IZLY_USERNAME and IZLY_PASSWORD go together')
+  }
+
+  let sgcSecrets = list(read('SGC_HMAC_SECRETS'))
+  let sgcSecretGenerated = false
+  if (sgcSecrets.length === 0) {
+    if (!simulators) throw new ConfigError('SGC_HMAC_SECRETS', 'required: comma-separated secrets the SGC signs events with')
+    sgcSecrets = [randomBytes(24).toString('base64url')]
+    sgcSecretGenerated = true
+  }
+  for (const secret of sgcSecrets) {
+    if (secret.length < 16) throw new ConfigError('SGC_HMAC_SECRETS', 'each secret must be at least 16 characters')
+  }
+
+  let adminTokens = list(read('ADMIN_TOKENS'))
+  let adminTokenGenerated = false
+  if (adminTokens.length === 0 && simulators) {
+    adminTokens = [randomBytes(18).toString('base64url')]
+    adminTokenGenerated = true
+  }
+
+  const config: Config = {
+    port: integer(read, 'PORT', 3000, 0, 65535),
+    host: read('HOST') ?? '127.0.0.1',
+    redisUrl: redisUrl(read),
+    redisUrlGiven: read('REDIS_URL') !== undefined,
+    role: oneOf<GatewayRole>(read, 'GATEWAY_ROLE', ['api', 'worker', 'all'], 'all'),
+    simulators,
+    izly: {
+      soapUrl: izlySoapUrl,
+      username: izlyUsername,
+      password: izlyPassword,
+      timeoutMs: integer(read, 'IZLY_TIMEOUT_MS', 30_000, 100, 600_000),
+      ineAsIdentifier: parseSwitch(read, 'IZLY_INE_AS_IDENTIFIER', false),
+    },
+    esc: {
+      url: escUrl,
+      token: read('ESC_ROUTER_TOKEN'),
+      pic: pic(read),
+      onDisable: oneOf<EscOnDisable>(read, 'ESC_ON_DISABLE', ['inactive', 'delete'], 'inactive'),
+    },
+    sgcSecrets,
+    sgcSecretGenerated,
+    crousApiKeys: list(read('CROUS_API_KEYS')),
+    crousSoapUsers: soapUsers(read),
+    adminTokens,
+    adminTokenGenerated,
+    logLevel: oneOf(read, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    queue: {
+      prefix: prefix(read),
+      opposeConcurrency: integer(read, 'OPPOSE_CONCURRENCY', 16, 1, 1000),
+      enableConcurrency: integer(read, 'ENABLE_CONCURRENCY', 8, 1, 1000),
+      retryBaseMs: integer(read, 'RETRY_BASE_MS', 1000, 1, 3_600_000),
+      retryMaxMs: integer(read, 'RETRY_MAX_MS', 300_000, 1, 86_400_000),
+      lockMs: integer(read, 'JOB_LOCK_MS', 60_000, 1000, 3_600_000),
+      stalledCheckMs: integer(read, 'STALLED_CHECK_MS', 15_000, 500, 3_600_000),
+      sweepIntervalMs: integer(read, 'SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
+    },
+    bodyLimitBytes: integer(read, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
+    batchBodyLimitBytes: integer(read, 'BATCH_BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+  }
+  if (config.queue.retryMaxMs < config.queue.retryBaseMs) {
+    throw new ConfigError('RETRY_MAX_MS', `must be at least RETRY_BASE_MS (${config.queue.retryBaseMs})`)
+  }
+  if (config.izly.timeoutMs >= config.queue.lockMs) {
+    throw new ConfigError('JOB_LOCK_MS', `must exceed IZLY_TIMEOUT_MS (${config.izly.timeoutMs}) so a slow call never loses its lock`)
+  }
+  return deepFreeze(config)
+}
+
+function readVariable (env: Env, name: string): string | undefined {
+  const file = env[`${name}_FILE`]
+  if (file !== undefined && file !== '') {
+    try {
+      return readFileSync(file, 'utf8').trim()
+    } catch (error) {
+      throw new ConfigError(`${name}_FILE`, `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+    }
+  }
+  const value = env[name]
+  return value === undefined || value.trim() === '' ? undefined : value.trim()
+}
+
+type Reader = (name: string) => string | undefined
+
+function list (value: string | undefined): string[] {
+  return value === undefined ? [] : value.split(',').map((item) => item.trim()).filter((item) => item !== '')
+}
+
+function integer (read: Reader, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+function oneOf<T extends string> (read: Reader, name: string, allowed: readonly string[], fallback: T): T {
+  const raw = read(name)
+  if (raw === undefined) return fallback
+  if (!allowed.includes(raw)) throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`)
+  return raw as T
+}
+
+function parseSwitch (read: Reader, name: string, fallback: boolean): boolean {
+  const raw = read(name)
+  if (raw === undefined) return fallback
+  if (['on', 'true', '1', 'yes'].includes(raw.toLowerCase())) return true
+  if (['off', 'false', '0', 'no'].includes(raw.toLowerCase())) return false
+  throw new ConfigError(name, `expected on or off, got "${raw}"`)
+}
+
+function optionalUrl (read: Reader, name: string): string | undefined {
+  const raw = read(name)
+  if (raw === undefined) return undefined
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(name, `not a URL: "${raw}"`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, 'must be an http(s) URL')
+  return raw
+}
+
+function redisUrl (read: Reader): string {
+  const raw = read('REDIS_URL') ?? 'redis://127.0.0.1:6379'
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError('REDIS_URL', 'not a URL (expected redis://host:port or rediss://...)')
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://')
+  return raw
+}
+
+function pic (read: Reader): string | undefined {
+  const raw = read('ESC_PIC')
+  if (raw !== undefined && !/^\d{9}$/.test(raw)) throw new ConfigError('ESC_PIC', 'must be the 9-digit Participant Identification Code')
+  return raw
+}
+
+function prefix (read: Reader): string {
+  const raw = read('REDIS_PREFIX') ?? 'leo'
+  // BullMQ job ids and key prefixes must not carry ':' in the wrong place; keep it a plain word.
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) throw new ConfigError('REDIS_PREFIX', 'letters, digits, _ and - only (1-64)')
+  return raw
+}
+
+function soapUsers (read: Reader): Array<{ user: string, password: string }> {
+  return list(read('CROUS_SOAP_USERS')).map((pair) => {
+    const colon = pair.indexOf(':')
+    if (colon <= 0 || colon === pair.length - 1) throw new ConfigError('CROUS_SOAP_USERS', 'expected user:password pairs separated by commas')
+    return { user: pair.slice(0, colon), password: pair.slice(colon + 1) }
+  })
+}
+
+function deepFreeze<T> (value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const field of Object.values(value)) deepFreeze(field)
+    Object.freeze(value)
+  }
+  return value
+}

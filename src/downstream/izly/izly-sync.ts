@@ -1,0 +1,56 @@
+import type { CardRecord } from '../../domain/card-record.ts'
+import { type IzlyPlanOptions, type IzlyWork, planIzly } from '../../domain/izly-plan.ts'
+import type { SyncRecord } from '../../domain/sync-record.ts'
+import type { DownstreamSync, SyncContext, SyncResult } from '../types.ts'
+import type { IzlyPort } from './client.ts'
+
+/**
+ * Izly as a downstream of the sync worker: plans with the pure domain mapping, then makes the calls.
+ * Opposition is a single idempotent call that never waits for the right-holder sync (izly-crous.md §5).
+ */
+export function createIzlySync (port: IzlyPort, options: IzlyPlanOptions): DownstreamSync {
+  return {
+    name: 'izly',
+    async apply (record: CardRecord, confirmed: SyncRecord, context: SyncContext): Promise<SyncResult> {
+      const work = planIzly(record, confirmed, options)
+      switch (work.kind) {
+        case 'none':
+          return { remoteState: work.remoteState, outcome: work.outcome }
+        case 'oppose':
+          return await oppose(port, work, context)
+        case 'enable':
+          return await enable(port, work, context)
+      }
+    },
+  }
+}
+
+async function oppose (port: IzlyPort, work: Extract<IzlyWork, { kind: 'oppose' }>, context: SyncContext): Promise<SyncResult> {
+  const { identifier, ...rest } = work
+  const answer = await port.opposeSmartCard({ identifier, idZdc: rest.idZdc, uid: rest.uid, reason: rest.reason, cancelDate: rest.cancelDate }, context)
+  await context.record({ operation: 'OpposeSmartCard', idZdc: work.idZdc, reason: work.reason, result: answer })
+  if (answer === 'not-found') {
+    // Izly never heard of this card: nothing to oppose, which is recorded as such, not as an error.
+    return { remoteState: 'absent', outcome: 'nothing-to-oppose-unknown-at-izly' }
+  }
+  return { remoteState: 'opposed', outcome: answer === 'already-opposed' ? 'already-opposed' : 'opposed' }
+}
+
+async function enable (port: IzlyPort, work: Extract<IzlyWork, { kind: 'enable' }>, context: SyncContext): Promise<SyncResult> {
+  const { identifier, smartCard } = work
+  await port.upsertRightHolder(work.rightHolder, context)
+  await context.record({ operation: 'UpsertRightHolder', result: 'ok' })
+  const held = await port.getSmartCard(identifier, smartCard.idZdc, context)
+  if (held === null) {
+    await port.registerSmartCard(identifier, smartCard, context)
+    await context.record({ operation: 'RegisterSmartCard', idZdc: smartCard.idZdc, result: 'registered' })
+    return { remoteState: 'active', outcome: 'registered' }
+  }
+  if (held.opposed) {
+    await port.revalidateSmartCard({ identifier, idZdc: smartCard.idZdc, uid: smartCard.uid, revalidationDate: work.revalidationDate }, context)
+    await context.record({ operation: 'RevalidateSmartCard', idZdc: smartCard.idZdc, result: 'revalidated' })
+    return { remoteState: 'active', outcome: 'revalidated' }
+  }
+  await context.record({ operation: 'GetSmartCard', idZdc: smartCard.idZdc, result: 'already-active' })
+  return { remoteState: 'active', outcome: 'already-active' }
+}

@@ -1,0 +1,189 @@
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { acceptBatch } from './accept-batch.ts'
+import { loadCardEventValidators } from './card-event-schema.ts'
+import type { IntakeService } from './intake-service.ts'
+import { RegistryUnavailableError } from './intake-service.ts'
+import { fingerprint, normaliseCardEvent } from './normalise.ts'
+import { createProblem, problemFromError, sendProblem } from './problem.ts'
+import { verifySignature } from './signature.ts'
+
+export interface SgcIntakeRoutesOptions {
+  intake: IntakeService
+  /** Secrets accepted for `X-Signature`: one, or two during a rotation. */
+  secrets: readonly string[]
+  /** Largest body of `POST /sgc/v1/card-events`, in bytes. @defaultValue 65536 (64 KiB) */
+  bodyLimitBytes?: number
+  /** Largest body of `POST /sgc/v1/card-events/batch`, in bytes. @defaultValue 8388608 (8 MiB) */
+  batchBodyLimitBytes?: number
+  /** Cards of one batch accepted concurrently. @defaultValue 32 */
+  batchConcurrency?: number
+  /** Clock for the signature freshness check, in milliseconds since the epoch. @defaultValue Date.now */
+  now?: () => number
+}
+
+export const CARD_EVENTS_PATH = '/sgc/v1/card-events'
+export const CARD_EVENTS_BATCH_PATH = '/sgc/v1/card-events/batch'
+
+/** Seconds the SGC should wait before resending when Redis is unreachable. */
+const RETRY_AFTER_SECONDS = 5
+
+/**
+ * The SGC intake routes (SPEC §3), an encapsulated plugin: its JSON parser (raw bytes, for the
+ * signature), signature check and problem+json error handler apply to these routes only.
+ * Register it without a prefix; the paths are absolute.
+ */
+export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPluginAsync {
+  const settings = checkOptions(options)
+  const validators = loadCardEventValidators()
+  const { intake } = settings
+
+  return async function sgcIntake (fastify: FastifyInstance): Promise<void> {
+    // The signature covers the body bytes as sent, so JSON is parsed only after it is checked.
+    fastify.removeAllContentTypeParsers()
+    fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+      done(null, body)
+    })
+
+    fastify.setErrorHandler((error, request, reply) => {
+      const problem = problemFromError(error)
+      if (problem.status >= 500) request.log.error({ err: error }, 'card event intake failed')
+      else request.log.info({ status: problem.status, code: (error as { code?: unknown }).code }, 'card event request refused')
+      return sendProblem(reply, problem)
+    })
+
+    fastify.addHook('preValidation', async (request, reply) => {
+      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
+      const check = verifySignature({
+        header: request.headers['x-signature'],
+        rawBody,
+        secrets: settings.secrets,
+        nowMs: settings.now(),
+      })
+      if (!check.ok) {
+        request.log.warn({ reason: check.reason }, 'card event signature refused')
+        reply.header('www-authenticate', 'HMAC-SHA256 realm="sgc", header="X-Signature"')
+        return sendProblem(reply, createProblem({ status: 401, code: `signature-${check.reason}`, detail: check.detail }))
+      }
+      const body = parseJson(rawBody)
+      if (body === INVALID_JSON) {
+        return sendProblem(reply, createProblem({ status: 400, code: 'malformed-json', detail: 'the body is not valid UTF-8 JSON' }))
+      }
+      request.body = body
+    })
+
+    fastify.post(CARD_EVENTS_PATH, { bodyLimit: settings.bodyLimitBytes }, async (request, reply) => {
+      const errors = validators.validateCardEvent(request.body)
+      if (errors.length > 0) {
+        request.log.info({ fields: errors.map((error) => error.field) }, 'card event refused: invalid')
+        return sendProblem(reply, createProblem({
+          status: 400,
+          code: 'invalid-card-event',
+          detail: 'the card event does not follow the schema; see errors',
+          errors,
+        }))
+      }
+      const event = normaliseCardEvent(request.body)
+      const logFields = { eventId: event.eventId, cardId: event.card.id }
+      let result
+      try {
+        result = await intake.accept(event, fingerprint(event))
+      } catch (error) {
+        if (isRegistryUnavailable(error)) return sendUnavailable(request, reply, error)
+        throw error
+      }
+      request.log.info({ ...logFields, status: result.status }, 'card event processed')
+      if (result.status === 'conflict') {
+        return sendProblem(reply, createProblem({
+          status: 409,
+          code: 'event-id-conflict',
+          detail: `eventId ${event.eventId} was already accepted with a different content; nothing changed`,
+        }))
+      }
+      return reply.code(202).send({ eventId: event.eventId, status: 'accepted', duplicate: result.status === 'duplicate' })
+    })
+
+    fastify.post(CARD_EVENTS_BATCH_PATH, { bodyLimit: settings.batchBodyLimitBytes }, async (request, reply) => {
+      const errors = validators.validateBatchEnvelope(request.body)
+      if (errors.length > 0) {
+        request.log.info({ fields: errors.map((error) => error.field) }, 'card event batch refused: invalid envelope')
+        return sendProblem(reply, createProblem({
+          status: 400,
+          code: 'invalid-card-event-batch',
+          detail: 'the batch must be {"events": [...]} with 1 to 1000 events',
+          errors,
+        }))
+      }
+      const { events } = request.body as { events: unknown[] }
+      const outcome = await acceptBatch(events, {
+        intake,
+        validateCardEvent: validators.validateCardEvent,
+        concurrency: settings.batchConcurrency,
+        log: request.log,
+      })
+      if (outcome.failure !== undefined) {
+        // Nothing stored: the whole batch can simply be sent again. Otherwise the caller needs to
+        // know which events went through, so the answer is per event, the rest being `unavailable`.
+        if (outcome.acceptedCount === 0) {
+          if (isRegistryUnavailable(outcome.failure)) return sendUnavailable(request, reply, outcome.failure)
+          throw outcome.failure
+        }
+        request.log.warn({ err: outcome.failure, accepted: outcome.acceptedCount }, 'card event batch partly stored')
+      }
+      return reply.code(202).send({ results: outcome.results })
+    })
+  }
+}
+
+interface IntakeSettings {
+  intake: IntakeService
+  secrets: readonly string[]
+  bodyLimitBytes: number
+  batchBodyLimitBytes: number
+  batchConcurrency: number
+  now: () => number
+}
+
+function checkOptions (options: SgcIntakeRoutesOptions): IntakeSettings {
+  const {
+    intake,
+    secrets,
+    bodyLimitBytes = 64 * 1024,
+    batchBodyLimitBytes = 8 * 1024 * 1024,
+    batchConcurrency = 32,
+    now = Date.now,
+  } = options
+  if (typeof intake?.accept !== 'function') throw new TypeError('sgcIntakeRoutes: intake must be an IntakeService')
+  if (!Array.isArray(secrets) || secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret === '')) {
+    throw new TypeError('sgcIntakeRoutes: secrets must list at least one non-empty secret')
+  }
+  for (const [name, value] of Object.entries({ bodyLimitBytes, batchBodyLimitBytes, batchConcurrency })) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`sgcIntakeRoutes: ${name} must be a positive integer`)
+  }
+  return { intake, secrets: [...secrets], bodyLimitBytes, batchBodyLimitBytes, batchConcurrency, now }
+}
+
+const INVALID_JSON = Symbol('invalid JSON')
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function parseJson (raw: Buffer): unknown {
+  try {
+    return JSON.parse(utf8.decode(raw))
+  } catch {
+    return INVALID_JSON
+  }
+}
+
+function isRegistryUnavailable (error: unknown): boolean {
+  return error instanceof RegistryUnavailableError ||
+    (error as { code?: unknown } | null)?.code === 'REGISTRY_UNAVAILABLE'
+}
+
+function sendUnavailable (request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  request.log.error({ err: error }, 'card registry unavailable: card event not stored')
+  reply.header('retry-after', String(RETRY_AFTER_SECONDS))
+  return sendProblem(reply, createProblem({
+    status: 503,
+    code: 'registry-unavailable',
+    detail: 'the card registry cannot be reached; nothing was stored, send the same request again later',
+  }))
+}

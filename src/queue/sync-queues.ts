@@ -1,0 +1,70 @@
+import { Queue, type JobsOptions } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { DownstreamName, Lane } from '../domain/downstream.ts'
+import { LANES } from '../domain/downstream.ts'
+import { jobIdFor, queueName, type SyncJobData } from './lanes.ts'
+
+/** Custom back-off registered on the workers (backoff.ts): BullMQ's built-in exponential has no cap. */
+export const BACKOFF_TYPE = 'capped-jitter'
+
+const JOB_OPTIONS: JobsOptions = {
+  // Transient faults retry without limit in number (SPEC §6); permanent ones never throw to BullMQ.
+  attempts: Number.MAX_SAFE_INTEGER,
+  backoff: { type: BACKOFF_TYPE },
+  // A finished job is removed so its id is free for the card's next wake-up.
+  removeOnComplete: true,
+  removeOnFail: false,
+}
+
+/** The BullMQ queues, one per (downstream, lane), and the one way work is put on them. */
+export class SyncQueues {
+  readonly #queues = new Map<string, Queue<SyncJobData>>()
+
+  constructor (connection: Redis, prefix: string, downstreams: readonly DownstreamName[]) {
+    for (const downstream of downstreams) {
+      for (const lane of LANES) {
+        const name = queueName(downstream, lane)
+        this.#queues.set(name, new Queue<SyncJobData>(name, {
+          connection,
+          prefix,
+          streams: { events: { maxLen: 1000 } },
+        }))
+      }
+    }
+  }
+
+  queue (downstream: DownstreamName, lane: Lane): Queue<SyncJobData> {
+    const queue = this.#queues.get(queueName(downstream, lane))
+    if (queue === undefined) throw new Error(`no queue for ${downstream}/${lane}`)
+    return queue
+  }
+
+  all (): Queue<SyncJobData>[] {
+    return [...this.#queues.values()]
+  }
+
+  /**
+   * Wakes the sync of one card. A job already waiting for the card absorbs the wake-up: it reads the
+   * desired state when it runs.
+   */
+  async wake (downstream: DownstreamName, lane: Lane, cardId: string): Promise<void> {
+    await this.queue(downstream, lane).add('sync', { cardId }, { ...JOB_OPTIONS, jobId: jobIdFor(cardId) })
+  }
+
+  /** The sweeper's wake-up: also replaces a job BullMQ itself left failed, which would absorb it. */
+  async rewake (downstream: DownstreamName, lane: Lane, cardId: string): Promise<void> {
+    const job = await this.queue(downstream, lane).getJob(jobIdFor(cardId))
+    if (job !== undefined && await job.isFailed()) await job.remove()
+    await this.wake(downstream, lane, cardId)
+  }
+
+  /** Whether some job for the card is waiting, delayed or running in `lane`. */
+  async inFlight (downstream: DownstreamName, lane: Lane, cardId: string): Promise<boolean> {
+    const state = await this.queue(downstream, lane).getJobState(jobIdFor(cardId))
+    return state !== 'unknown' && state !== 'completed' && state !== 'failed'
+  }
+
+  async close (): Promise<void> {
+    await Promise.all(this.all().map(async (queue) => await queue.close()))
+  }
+}

@@ -1,0 +1,172 @@
+import { DelayedError, type Job, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { QueueConfig } from '../config/config.ts'
+import type { CardRecord } from '../domain/card-record.ts'
+import { type Lane, laneOf } from '../domain/downstream.ts'
+import { DownstreamError } from '../downstream/errors.ts'
+import type { DownstreamSync, SyncResult } from '../downstream/types.ts'
+import type { GatewayMetrics } from '../observability/metrics.ts'
+import type { Registry } from '../registry/registry.ts'
+import { timelineEntry } from '../registry/timeline.ts'
+import { retryDelayMs } from './backoff.ts'
+import { queueName, type SyncJobData } from './lanes.ts'
+import { BACKOFF_TYPE, type SyncQueues } from './sync-queues.ts'
+
+export interface SyncWorkerOptions {
+  connection: Redis
+  registry: Registry
+  queues: SyncQueues
+  sync: DownstreamSync
+  lane: Lane
+  config: QueueConfig
+  logger: Logger
+  metrics: GatewayMetrics
+}
+
+/** Rounds one job may run when the desired state keeps moving under it, before handing over. */
+const MAX_ROUNDS = 20
+
+/**
+ * A level-triggered sync worker for one (downstream, lane): a job means "bring this downstream in
+ * line with card C". It reads the desired state when it runs, does what the gap requires, records the
+ * confirmed version and runs again if the desired version moved meanwhile (SPEC §10).
+ */
+export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData> {
+  const { registry, queues, sync, lane, config, logger, metrics } = options
+  const downstream = sync.name
+  const log = logger.child({ downstream, lane })
+
+  const worker = new Worker<SyncJobData>(queueName(downstream, lane), async (job, token) => await runJob(job, token), {
+    connection: options.connection,
+    prefix: registry.keys.bullPrefix(),
+    concurrency: lane === 'oppose' ? config.opposeConcurrency : config.enableConcurrency,
+    lockDuration: config.lockMs,
+    stalledInterval: config.stalledCheckMs,
+    // A job whose worker died goes back to wait however often it happens; it is never failed for it.
+    maxStalledCount: Number.MAX_SAFE_INTEGER,
+    settings: {
+      backoffStrategy: (attemptsMade, type, error) => {
+        if (type !== BACKOFF_TYPE) throw new Error(`unknown back-off ${type ?? ''}`)
+        const retryAfterMs = error instanceof DownstreamError ? error.retryAfterMs : undefined
+        return retryDelayMs(attemptsMade, config.retryBaseMs, config.retryMaxMs, retryAfterMs)
+      },
+    },
+  })
+
+  async function runJob (job: Job<SyncJobData>, token: string | undefined): Promise<string> {
+    const { cardId } = job.data
+    const lease = await registry.acquireLease(downstream, cardId, config.lockMs)
+    if (lease === null) {
+      // Another lane's job is working on this card right now; it re-reads the desired state before it
+      // finishes, so this one only has to look again shortly.
+      await job.moveToDelayed(Date.now() + 50 + Math.floor(Math.random() * 150), token)
+      throw new DelayedError()
+    }
+    try {
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const record = await registry.getCard(cardId)
+        if (record === undefined) return 'no-card'
+        const confirmed = await registry.getSync(downstream, cardId)
+        if (confirmed.confirmedVersion >= record.version) return 'in-line'
+        const attention = await registry.getAttention(downstream, cardId)
+        if (attention !== undefined && attention.version === record.version) return 'needs-attention'
+
+        const result = await applyOnce(record, job)
+        if (result === undefined) return 'needs-attention'
+        const desired = await registry.confirm({
+          downstream,
+          cardId,
+          leaseToken: lease,
+          version: record.version,
+          remoteState: result.remoteState,
+          outcome: result.outcome,
+          entry: timelineEntry('sync', { downstream, version: record.version, outcome: result.outcome, correlationId: record.eventId }),
+        })
+        if (desired === -1) throw new Error(`lease on ${downstream}/${cardId} lost during the call; retrying`)
+        metrics.jobOutcomes.inc({ downstream, lane, outcome: result.outcome, code: '' })
+        if (result.remoteState === 'opposed' || result.outcome.startsWith('nothing-to-oppose')) {
+          metrics.oppositionLag.observe({ downstream }, Math.max(0, Date.now() - record.occurredAtMs) / 1000)
+        }
+        if (desired <= record.version) return result.outcome
+        await registry.renewLease(downstream, cardId, lease, config.lockMs)
+      }
+      // Still moving after many rounds: let other cards have the worker; a fresh job picks it up.
+      await queues.wake(downstream, lane, cardId)
+      return 'handed-over'
+    } finally {
+      await registry.releaseLease(downstream, cardId, lease)
+    }
+  }
+
+  /** One attempt at the downstream; undefined when a permanent fault put the work in "needs attention". */
+  async function applyOnce (record: CardRecord, job: Job<SyncJobData>): Promise<SyncResult | undefined> {
+    const cardId = record.card.id
+    const correlationId = record.eventId
+    const jobLog = log.child({ cardId, correlationId, version: record.version })
+    try {
+      return await sync.apply(record, await registry.getSync(downstream, cardId), {
+        correlationId,
+        log: jobLog,
+        record: async (fields) => await registry.appendTimeline(cardId, timelineEntry('call', { downstream, correlationId, ...fields })),
+      })
+    } catch (error) {
+      const fault = asDownstreamError(error, downstream)
+      await registry.appendTimeline(cardId, timelineEntry('fault', {
+        downstream, correlationId, version: record.version, code: fault.code, message: fault.message,
+        transient: fault.transient, attempt: job.attemptsMade + 1,
+      }))
+      metrics.jobOutcomes.inc({ downstream, lane, outcome: fault.transient ? 'transient-fault' : 'permanent-fault', code: fault.code })
+      if (fault.transient) {
+        jobLog.warn({ code: fault.code, attempt: job.attemptsMade + 1, err: fault.message }, 'transient fault, will retry')
+        throw fault
+      }
+      await registry.markAttention({
+        downstream,
+        cardId,
+        version: record.version,
+        lane,
+        code: fault.code,
+        message: fault.message,
+        ...(fault.httpStatus !== undefined ? { httpStatus: fault.httpStatus } : {}),
+        ...(fault.field !== undefined ? { field: fault.field } : {}),
+        correlationId,
+        at: new Date().toISOString(),
+      })
+      await registry.appendTimeline(cardId, timelineEntry('attention', { downstream, version: record.version, code: fault.code }))
+      jobLog.error({ code: fault.code, httpStatus: fault.httpStatus, err: fault.message }, 'permanent fault: work put in "needs attention"')
+      return undefined
+    }
+  }
+
+  worker.on('completed', (job) => {
+    // Closes the window where an event lands after the job's last look but before its id was freed.
+    void recheck(job.data.cardId).catch((error: unknown) => log.warn({ err: error, cardId: job.data.cardId }, 'recheck failed; the sweeper will cover it'))
+  })
+  worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled (its worker died or blocked); it runs again'))
+  worker.on('error', (error) => log.error({ err: error }, 'worker error'))
+
+  async function recheck (cardId: string): Promise<void> {
+    const record = await registry.getCard(cardId)
+    if (record === undefined) return
+    const confirmed = await registry.getSync(downstream, cardId)
+    if (confirmed.confirmedVersion >= record.version) return
+    const attention = await registry.getAttention(downstream, cardId)
+    if (attention !== undefined && attention.version === record.version) return
+    await queues.wake(downstream, laneOf(record), cardId)
+  }
+
+  return worker
+}
+
+function asDownstreamError (error: unknown, downstream: string): DownstreamError {
+  if (error instanceof DownstreamError) return error
+  // Anything unexpected (a bug, Redis hiccup) is retried rather than dropped; the fault log shows it.
+  return new DownstreamError({
+    downstream,
+    code: 'UNEXPECTED',
+    message: error instanceof Error ? error.message : String(error),
+    transient: true,
+    cause: error,
+  })
+}

@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import type { CardEvent } from '../domain/card-event.ts'
+import { type CardRecord, mergeEvent } from '../domain/card-record.ts'
+import type { DownstreamName } from '../domain/downstream.ts'
+import { NEVER_SYNCED, type RemoteCardState, type SyncRecord } from '../domain/sync-record.ts'
+import { type IntakeResult, type IntakeService, RegistryUnavailableError } from '../intake/intake-service.ts'
+import type { AttentionEntry } from './attention.ts'
+import type { RegistryKeys } from './keys.ts'
+import { defineRegistryCommands, type RegistryCommands } from './scripts.ts'
+import { type TimelineEntry, timelineEntry } from './timeline.ts'
+
+export interface RegistryOptions {
+  redis: Redis
+  keys: RegistryKeys
+  downstreams: readonly DownstreamName[]
+  /** Entries kept per card timeline (oldest dropped first). Default 1000. */
+  timelineCap?: number
+  now?: () => number
+}
+
+export interface ConfirmRequest {
+  downstream: DownstreamName
+  cardId: string
+  leaseToken: string
+  version: number
+  remoteState: RemoteCardState | undefined
+  outcome: string
+  entry: TimelineEntry
+}
+
+/** How often intake re-merges when other events for the same card keep landing first. */
+const MAX_INTAKE_ROUNDS = 50
+
+/**
+ * The card registry: each card's desired state and history, and per downstream what was confirmed.
+ * Every multi-key write is one Lua script, so a crash never leaves half of it behind.
+ */
+export class Registry implements IntakeService {
+  readonly keys: RegistryKeys
+  readonly #redis: Redis & RegistryCommands
+  readonly #downstreams: readonly DownstreamName[]
+  readonly #timelineCap: number
+  readonly #now: () => number
+
+  constructor (options: RegistryOptions) {
+    this.keys = options.keys
+    this.#redis = defineRegistryCommands(options.redis)
+    this.#downstreams = options.downstreams
+    this.#timelineCap = options.timelineCap ?? 1000
+    this.#now = options.now ?? Date.now
+  }
+
+  async accept (event: CardEvent, fingerprint: string): Promise<IntakeResult> {
+    const cardId = event.card.id
+    const keys = [this.keys.event(event.eventId), this.keys.card(cardId), this.keys.timeline(cardId),
+      ...this.#downstreams.map((downstream) => this.keys.dirty(downstream))]
+    try {
+      for (let round = 0; round < MAX_INTAKE_ROUNDS; round++) {
+        const current = await this.getCard(cardId)
+        const acceptedAtMs = this.#now()
+        const merge = mergeEvent(current, event, acceptedAtMs)
+        const version = merge.applied ? merge.record.version : (current?.version ?? 0)
+        const entry = timelineEntry('event', {
+          eventId: event.eventId,
+          occurredAt: event.occurredAt,
+          state: event.card.state,
+          disableReason: event.card.disableReason,
+          applied: merge.applied,
+          ...(merge.applied ? { version } : { ignoredBecause: 'older than the state held' }),
+        }, acceptedAtMs)
+        const [status, detail] = await this.#redis.leoIntake(keys.length, ...keys,
+          fingerprint, cardId, String(current?.version ?? 0), merge.applied ? JSON.stringify(merge.record) : '',
+          String(version), JSON.stringify(entry), acceptedAtMs, this.#timelineCap)
+        if (status === 'accepted') return { status, eventId: event.eventId, cardId, version: Number(detail), applied: merge.applied }
+        if (status === 'duplicate') return { status, eventId: event.eventId, cardId: detail }
+        if (status === 'conflict') return { status, eventId: event.eventId }
+      }
+      throw new Error(`card ${cardId}: intake kept losing the race to concurrent events`)
+    } catch (error) {
+      throw new RegistryUnavailableError(error)
+    }
+  }
+
+  async getCard (cardId: string): Promise<CardRecord | undefined> {
+    const json = await this.#redis.hget(this.keys.card(cardId), 'record')
+    return json === null ? undefined : JSON.parse(json) as CardRecord
+  }
+
+  async getSync (downstream: DownstreamName, cardId: string): Promise<SyncRecord> {
+    const hash = await this.#redis.hgetall(this.keys.sync(downstream, cardId))
+    if (hash.confirmedVersion === undefined) return NEVER_SYNCED
+    return {
+      confirmedVersion: Number(hash.confirmedVersion),
+      remoteState: (hash.remoteState ?? 'untouched') as RemoteCardState,
+      outcome: hash.outcome ?? '',
+      updatedAtMs: Number(hash.updatedAtMs ?? 0),
+    }
+  }
+
+  async getTimeline (cardId: string, limit = this.#timelineCap): Promise<TimelineEntry[]> {
+    const lines = await this.#redis.lrange(this.keys.timeline(cardId), -limit, -1)
+    return lines.map((line) => JSON.parse(line) as TimelineEntry)
+  }
+
+  async appendTimeline (cardId: string, entry: TimelineEntry): Promise<void> {
+    const key = this.keys.timeline(cardId)
+    await this.#redis.multi().rpush(key, JSON.stringify(entry)).ltrim(key, -this.#timelineCap, -1).exec()
+  }
+
+  /** Takes the (downstream, card) lease so no two workers act on one card at once; null when held elsewhere. */
+  async acquireLease (downstream: DownstreamName, cardId: string, ttlMs: number): Promise<string | null> {
+    const token = randomUUID()
+    const ok = await this.#redis.set(this.keys.lease(downstream, cardId), token, 'PX', ttlMs, 'NX')
+    return ok === 'OK' ? token : null
+  }
+
+  async renewLease (downstream: DownstreamName, cardId: string, token: string, ttlMs: number): Promise<boolean> {
+    return await this.#redis.leoRenewLease(this.keys.lease(downstream, cardId), token, ttlMs) === 1
+  }
+
+  async releaseLease (downstream: DownstreamName, cardId: string, token: string): Promise<void> {
+    await this.#redis.leoReleaseLease(this.keys.lease(downstream, cardId), token)
+  }
+
+  /** Records a confirmed version; returns the desired version now held, or -1 if the lease was lost meanwhile. */
+  async confirm (request: ConfirmRequest): Promise<number> {
+    const { downstream, cardId } = request
+    return await this.#redis.leoConfirm(
+      this.keys.sync(downstream, cardId), this.keys.card(cardId), this.keys.dirty(downstream),
+      this.keys.lease(downstream, cardId), this.keys.timeline(cardId),
+      request.leaseToken, request.version, request.remoteState ?? '', request.outcome, this.#now(), cardId,
+      JSON.stringify(request.entry), this.#timelineCap)
+  }
+
+  async markAttention (entry: AttentionEntry): Promise<void> {
+    await this.#redis.hset(this.keys.attention(), attentionField(entry.downstream, entry.cardId), JSON.stringify(entry))
+  }
+
+  async getAttention (downstream: DownstreamName, cardId: string): Promise<AttentionEntry | undefined> {
+    const json = await this.#redis.hget(this.keys.attention(), attentionField(downstream, cardId))
+    return json === null ? undefined : JSON.parse(json) as AttentionEntry
+  }
+
+  async listAttention (): Promise<AttentionEntry[]> {
+    const all = await this.#redis.hvals(this.keys.attention())
+    return all.map((json) => JSON.parse(json) as AttentionEntry).sort((a, b) => a.at.localeCompare(b.at))
+  }
+
+  async countAttention (): Promise<number> {
+    return await this.#redis.hlen(this.keys.attention())
+  }
+
+  /** Returns whether there was an entry to clear. */
+  async clearAttention (downstream: DownstreamName, cardId: string): Promise<boolean> {
+    return await this.#redis.hdel(this.keys.attention(), attentionField(downstream, cardId)) === 1
+  }
+
+  /** Cards whose desired version is ahead of what `downstream` confirmed, marked before `beforeMs`. */
+  async listDirty (downstream: DownstreamName, beforeMs: number, limit: number): Promise<string[]> {
+    return await this.#redis.zrangebyscore(this.keys.dirty(downstream), '-inf', beforeMs, 'LIMIT', 0, limit)
+  }
+
+  async countDirty (downstream: DownstreamName): Promise<number> {
+    return await this.#redis.zcard(this.keys.dirty(downstream))
+  }
+
+  /** Moves a dirty card to the back of the sweeper's list once it has been looked at. */
+  async touchDirty (downstream: DownstreamName, cardId: string): Promise<void> {
+    await this.#redis.zadd(this.keys.dirty(downstream), 'XX', this.#now(), cardId)
+  }
+}
+
+function attentionField (downstream: DownstreamName, cardId: string): string {
+  return `${downstream}|${cardId}`
+}

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs'
+import type { Redis } from 'ioredis'
+
+/** Lua scripts, loaded once from `scripts/`; the number in a file name is its key count (BullMQ's habit). */
+const SCRIPTS = {
+  leoIntake: { file: 'intake.lua', numberOfKeys: undefined },
+  leoConfirm: { file: 'confirm-5.lua', numberOfKeys: 5 },
+  leoReleaseLease: { file: 'release-lease-1.lua', numberOfKeys: 1 },
+  leoRenewLease: { file: 'renew-lease-1.lua', numberOfKeys: 1 },
+} as const
+
+const sources = new Map<string, string>()
+
+function source (file: string): string {
+  let lua = sources.get(file)
+  if (lua === undefined) {
+    lua = readFileSync(new URL(`./scripts/${file}`, import.meta.url), 'utf8')
+    sources.set(file, lua)
+  }
+  return lua
+}
+
+export interface RegistryCommands {
+  leoIntake (numberOfKeys: number, ...args: Array<string | number>): Promise<[string, string]>
+  leoConfirm (...args: Array<string | number>): Promise<number>
+  leoReleaseLease (key: string, token: string): Promise<number>
+  leoRenewLease (key: string, token: string, ttlMs: number): Promise<number>
+}
+
+/** Adds the registry's scripts to a connection as commands (EVALSHA with EVAL fallback). */
+export function defineRegistryCommands (redis: Redis): Redis & RegistryCommands {
+  for (const [name, { file, numberOfKeys }] of Object.entries(SCRIPTS)) {
+    if (!(name in redis)) {
+      redis.defineCommand(name, numberOfKeys === undefined ? { lua: source(file) } : { lua: source(file), numberOfKeys })
+    }
+  }
+  return redis as Redis & RegistryCommands
+}

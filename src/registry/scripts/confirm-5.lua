@@ -1,0 +1,24 @@
+-- Records that a downstream now matches a version of a card, if the caller still holds the card's lease.
+-- Returns the card's desired version, so the worker knows whether to run again; -1 when the lease was lost.
+-- KEYS[1] sync hash, KEYS[2] card hash, KEYS[3] dirty set, KEYS[4] lease, KEYS[5] timeline
+-- ARGV[1] lease token, ARGV[2] version, ARGV[3] remote state ('' = unchanged), ARGV[4] outcome, ARGV[5] now (ms),
+-- ARGV[6] card id, ARGV[7] timeline entry JSON, ARGV[8] timeline cap
+if redis.call('GET', KEYS[4]) ~= ARGV[1] then
+  return -1
+end
+local confirmed = tonumber(redis.call('HGET', KEYS[1], 'confirmedVersion') or '0')
+local version = tonumber(ARGV[2])
+if version > confirmed then
+  redis.call('HSET', KEYS[1], 'confirmedVersion', ARGV[2], 'outcome', ARGV[4], 'updatedAtMs', ARGV[5])
+  if ARGV[3] ~= '' then
+    redis.call('HSET', KEYS[1], 'remoteState', ARGV[3])
+  end
+  confirmed = version
+end
+redis.call('RPUSH', KEYS[5], ARGV[7])
+redis.call('LTRIM', KEYS[5], -tonumber(ARGV[8]), -1)
+local desired = tonumber(redis.call('HGET', KEYS[2], 'version') or '0')
+if desired <= confirmed then
+  redis.call('ZREM', KEYS[3], ARGV[6])
+end
+return desired

@@ -1,0 +1,29 @@
+-- (Variable key count: 3 + one dirty set per downstream.)
+-- Accepts one card event atomically: idempotency record, desired state, timeline and the
+-- "dirty" marks that wake the sync. Either all of it is written or none of it.
+-- KEYS[1] event key, KEYS[2] card key, KEYS[3] timeline key, KEYS[4..] dirty sets (one per downstream)
+-- ARGV[1] fingerprint, ARGV[2] card id, ARGV[3] version the caller read, ARGV[4] new record JSON ('' = late event,
+-- history only), ARGV[5] new version, ARGV[6] timeline entry JSON, ARGV[7] now (ms), ARGV[8] timeline cap
+local held = redis.call('GET', KEYS[1])
+if held then
+  local cut = string.find(held, '\n', 1, true)
+  if string.sub(held, 1, cut - 1) == ARGV[1] then
+    return {'duplicate', string.sub(held, cut + 1)}
+  end
+  return {'conflict', string.sub(held, cut + 1)}
+end
+local current = redis.call('HGET', KEYS[2], 'version') or '0'
+if current ~= ARGV[3] then
+  -- Another event for this card landed since the caller read it: the caller merges again.
+  return {'retry', current}
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '\n' .. ARGV[2])
+if ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[2], 'version', ARGV[5], 'record', ARGV[4])
+  for i = 4, #KEYS do
+    redis.call('ZADD', KEYS[i], 'NX', ARGV[7], ARGV[2])
+  end
+end
+redis.call('RPUSH', KEYS[3], ARGV[6])
+redis.call('LTRIM', KEYS[3], -tonumber(ARGV[8]), -1)
+return {'accepted', ARGV[4] ~= '' and ARGV[5] or current}

@@ -1,0 +1,66 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { ConfigError, loadConfig } from '../../src/config/load.ts'
+
+const SECRET = 'a-long-enough-sgc-secret'
+
+t.test('no configuration at all is the demo: simulators on, generated secrets', async (t) => {
+  const config = loadConfig({})
+  t.equal(config.simulators, true)
+  t.equal(config.port, 3000)
+  t.equal(config.host, '127.0.0.1')
+  t.equal(config.redisUrl, 'redis://127.0.0.1:6379')
+  t.equal(config.redisUrlGiven, false)
+  t.equal(config.role, 'all')
+  t.equal(config.sgcSecretGenerated, true)
+  t.equal(config.sgcSecrets.length, 1)
+  t.equal(config.adminTokenGenerated, true)
+  t.ok(Object.isFrozen(config) && Object.isFrozen(config.queue), 'frozen')
+})
+
+t.test('a real Izly endpoint turns the simulators off and requires an SGC secret', async (t) => {
+  t.throws(() => loadConfig({ IZLY_SOAP_URL: 'https://izly.example/soap' }), { variable: 'SGC_HMAC_SECRETS' })
+  const config = loadConfig({ IZLY_SOAP_URL: 'https://izly.example/soap', SGC_HMAC_SECRETS: `${SECRET}, second-secret-for-rotation` })
+  t.equal(config.simulators, false)
+  t.same(config.sgcSecrets, [SECRET, 'second-secret-for-rotation'])
+  t.same(config.adminTokens, [], 'no admin tokens: the admin API is closed')
+})
+
+t.test('every bad value names its variable', async (t) => {
+  const bad: Array<[Record<string, string>, string]> = [
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ GATEWAY_ROLE: 'both' }, 'GATEWAY_ROLE'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ SIMULATORS: 'maybe' }, 'SIMULATORS'],
+    [{ SIMULATORS: 'off' }, 'IZLY_SOAP_URL'],
+    [{ IZLY_SOAP_URL: 'not a url' }, 'IZLY_SOAP_URL'],
+    [{ IZLY_USERNAME: 'u' }, 'IZLY_PASSWORD'],
+    [{ ESC_PIC: '12345' }, 'ESC_PIC'],
+    [{ ESC_ON_DISABLE: 'remove' }, 'ESC_ON_DISABLE'],
+    [{ SGC_HMAC_SECRETS: 'short' }, 'SGC_HMAC_SECRETS'],
+    [{ CROUS_SOAP_USERS: 'nopassword' }, 'CROUS_SOAP_USERS'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '1000' }, 'RETRY_MAX_MS'],
+    [{ IZLY_TIMEOUT_MS: '60000', JOB_LOCK_MS: '30000' }, 'JOB_LOCK_MS'],
+    [{ REDIS_PREFIX: 'a:b' }, 'REDIS_PREFIX'],
+  ]
+  for (const [env, variable] of bad) {
+    let caught: unknown
+    try { loadConfig(env) } catch (error) { caught = error }
+    t.ok(caught instanceof ConfigError, `${JSON.stringify(env)} is refused`)
+    t.equal((caught as ConfigError).variable, variable)
+    t.match((caught as Error).message, new RegExp(`^${variable}: `), 'one line starting with the variable')
+  }
+})
+
+t.test('secrets may come from files (<NAME>_FILE)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'leocarte-config-'))
+  writeFileSync(join(dir, 'secret'), `${SECRET}\n`)
+  const config = loadConfig({ SGC_HMAC_SECRETS_FILE: join(dir, 'secret'), IZLY_SOAP_URL: 'https://izly.example/soap', CROUS_SOAP_USERS: 'till:pw1,door:pw2' })
+  t.same(config.sgcSecrets, [SECRET])
+  t.same(config.crousSoapUsers, [{ user: 'till', password: 'pw1' }, { user: 'door', password: 'pw2' }])
+  t.throws(() => loadConfig({ SGC_HMAC_SECRETS_FILE: join(dir, 'missing') }), { variable: 'SGC_HMAC_SECRETS_FILE' })
+})
