@@ -1,0 +1,89 @@
+import t from 'tap'
+import { Redis } from 'ioredis'
+import { RegistryUnavailableError } from '../../src/intake/intake-service.ts'
+import { buildKeys } from '../../src/registry/keys.ts'
+import { Registry } from '../../src/registry/registry.ts'
+import { DOWNSTREAMS } from '../../src/domain/downstream.ts'
+import { cardEvent } from '../fixtures/card-events.ts'
+import { countKeys, testRedis, testRegistry, uniquePrefix } from '../helpers/redis.ts'
+import { freePort } from '../../src/app/local-redis.ts'
+
+t.test('accept writes the event, the desired state, the timeline and the dirty mark together', async (t) => {
+  const prefix = uniquePrefix()
+  const redis = await testRedis(t, prefix)
+  const registry = testRegistry(redis, prefix)
+  const event = cardEvent({ state: 'ENABLED' })
+  const result = await registry.accept(event, 'fp1')
+  t.match(result, { status: 'accepted', version: 1, applied: true, cardId: event.card.id })
+  const record = await registry.getCard(event.card.id)
+  t.equal(record?.card.state, 'ENABLED')
+  t.equal(record?.version, 1)
+  t.same(await registry.listDirty('izly', Date.now() + 1, 10), [event.card.id])
+  const timeline = await registry.getTimeline(event.card.id)
+  t.match(timeline, [{ type: 'event', eventId: event.eventId, applied: true, version: 1 }])
+  t.notMatch(JSON.stringify(timeline), /Camille|Martin|camille|2004-05-06|0123456789A/, 'no personal data in the timeline')
+})
+
+t.test('same eventId: same body is a duplicate, another body a conflict, and neither changes anything', async (t) => {
+  const prefix = uniquePrefix()
+  const redis = await testRedis(t, prefix)
+  const registry = testRegistry(redis, prefix)
+  const event = cardEvent({ state: 'ENABLED' })
+  await registry.accept(event, 'fp1')
+  const before = await redis.hgetall(buildKeys(prefix).card(event.card.id))
+  t.same(await registry.accept(event, 'fp1'), { status: 'duplicate', eventId: event.eventId, cardId: event.card.id })
+  t.same(await registry.accept({ ...event, card: { ...event.card, state: 'DISABLED' } }, 'fp2'), { status: 'conflict', eventId: event.eventId })
+  t.same(await redis.hgetall(buildKeys(prefix).card(event.card.id)), before)
+  t.equal((await registry.getTimeline(event.card.id)).length, 1)
+})
+
+t.test('a late event is recorded in the history but does not roll the card back', async (t) => {
+  const prefix = uniquePrefix()
+  const redis = await testRedis(t, prefix)
+  const registry = testRegistry(redis, prefix)
+  const disabled = cardEvent({ cardId: 'late-1', state: 'DISABLED', disableReason: 'LOST', occurredAt: '2026-11-01T12:00:00Z' })
+  const enabled = cardEvent({ cardId: 'late-1', state: 'ENABLED', occurredAt: '2026-11-01T11:00:00Z' })
+  await registry.accept(disabled, 'a')
+  t.match(await registry.accept(enabled, 'b'), { status: 'accepted', applied: false, version: 1 })
+  t.equal((await registry.getCard('late-1'))?.card.state, 'DISABLED')
+  t.match(await registry.getTimeline('late-1'), [{ applied: true }, { applied: false, eventId: enabled.eventId }])
+})
+
+t.test('concurrent events for one card all land, and the latest occurredAt wins', async (t) => {
+  const prefix = uniquePrefix()
+  const redis = await testRedis(t, prefix)
+  const registry = testRegistry(redis, prefix)
+  const base = Date.parse('2026-11-01T00:00:00Z')
+  const events = Array.from({ length: 40 }, (_, i) => cardEvent({
+    cardId: 'race-1', state: i % 2 === 0 ? 'ENABLED' : 'DISABLED', occurredAt: new Date(base + i * 1000).toISOString(),
+  }))
+  const shuffled = [...events].sort(() => Math.random() - 0.5)
+  const results = await Promise.all(shuffled.map(async (event, i) => await registry.accept(event, `fp${i}`)))
+  t.equal(results.filter((r) => r.status === 'accepted').length, 40)
+  const record = await registry.getCard('race-1')
+  t.equal(record?.card.state, 'DISABLED', 'the event with the latest occurredAt decides')
+  t.equal(record?.occurredAt, events[39]?.occurredAt)
+  t.equal((await registry.getTimeline('race-1')).length, 40, 'every event is in the history')
+})
+
+t.test('Redis unreachable: RegistryUnavailableError, nothing written', async (t) => {
+  const port = await freePort()
+  const redis = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => null })
+  t.teardown(() => redis.disconnect())
+  const registry = new Registry({ redis, keys: buildKeys('unreachable'), downstreams: DOWNSTREAMS })
+  await t.rejects(registry.accept(cardEvent(), 'fp'), RegistryUnavailableError)
+})
+
+t.test('leases exclude a second holder and are released only by their owner', async (t) => {
+  const prefix = uniquePrefix()
+  const redis = await testRedis(t, prefix)
+  const registry = testRegistry(redis, prefix)
+  const token = await registry.acquireLease('izly', 'c', 10_000)
+  t.type(token, 'string')
+  t.equal(await registry.acquireLease('izly', 'c', 10_000), null)
+  await registry.releaseLease('izly', 'c', 'not-the-owner')
+  t.equal(await registry.acquireLease('izly', 'c', 10_000), null)
+  await registry.releaseLease('izly', 'c', token as string)
+  t.type(await registry.acquireLease('izly', 'c', 10_000), 'string')
+  t.ok(await countKeys(redis, prefix) > 0)
+})
