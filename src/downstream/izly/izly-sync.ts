@@ -2,7 +2,7 @@ import type { CardRecord } from '../../domain/card-record.ts'
 import { type IzlyPlanOptions, type IzlyWork, planIzly } from '../../domain/izly-plan.ts'
 import type { SyncRecord } from '../../domain/sync-record.ts'
 import type { DownstreamSync, SyncContext, SyncResult } from '../types.ts'
-import type { IzlyPort } from './client.ts'
+import type { IzlyPort } from './port.ts'
 
 /**
  * Izly as a downstream of the sync worker: plans with the pure domain mapping, then makes the calls.
@@ -26,8 +26,8 @@ export function createIzlySync (port: IzlyPort, options: IzlyPlanOptions): Downs
 }
 
 async function oppose (port: IzlyPort, work: Extract<IzlyWork, { kind: 'oppose' }>, context: SyncContext): Promise<SyncResult> {
-  const { identifier, ...rest } = work
-  const answer = await port.opposeSmartCard({ identifier, idZdc: rest.idZdc, uid: rest.uid, reason: rest.reason, cancelDate: rest.cancelDate }, context)
+  const { kind, ...request } = work
+  const answer = await port.opposeSmartCard(request, context)
   await context.record({ operation: 'OpposeSmartCard', idZdc: work.idZdc, reason: work.reason, result: answer })
   if (answer === 'not-found') {
     // Izly never heard of this card: nothing to oppose, which is recorded as such, not as an error.

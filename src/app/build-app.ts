@@ -1,0 +1,61 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { Config } from '../config/config.ts'
+import type { IntakeService } from '../intake/intake-service.ts'
+import { createProblem, problemFromError, sendProblem } from '../intake/problem.ts'
+import { sgcIntakeRoutes } from '../intake/sgc-routes.ts'
+import type { GatewayMetrics } from '../observability/metrics.ts'
+import type { SyncQueues } from '../queue/sync-queues.ts'
+import type { Registry } from '../registry/registry.ts'
+import { adminRoutes } from './admin-routes.ts'
+import { healthRoutes } from './health-routes.ts'
+import { metricsRoutes } from './metrics-routes.ts'
+
+export interface BuildAppOptions {
+  config: Config
+  logger: Logger
+  redis: Redis
+  registry: Registry
+  intake: IntakeService
+  queues: SyncQueues
+  metrics: GatewayMetrics
+}
+
+/** Composes the HTTP side; never listens (server start and shutdown belong to the caller). */
+export async function buildApp (options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config, registry, queues, metrics } = options
+  const app = Fastify({
+    // pino's Logger and Fastify's base logger type differ only in generics.
+    loggerInstance: options.logger as unknown as FastifyBaseLogger,
+    // Every log line of a request carries its id; the SGC's eventId is added where known.
+    requestIdHeader: 'x-request-id',
+    bodyLimit: config.batchBodyLimitBytes,
+    return503OnClosing: true,
+  })
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequests.observe({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    }, reply.elapsedTime / 1000)
+  })
+  app.setErrorHandler((error, request, reply) => {
+    const problem = problemFromError(error)
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
+    return sendProblem(reply, problem)
+  })
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, createProblem({ status: 404, code: 'not-found', detail: `${request.method} ${request.url.split('?')[0] ?? ''} does not exist` })))
+
+  await app.register(sgcIntakeRoutes({
+    intake: options.intake,
+    secrets: config.sgcSecrets,
+    bodyLimitBytes: config.bodyLimitBytes,
+    batchBodyLimitBytes: config.batchBodyLimitBytes,
+  }))
+  await app.register(healthRoutes, { redis: options.redis })
+  await app.register(metricsRoutes, { metrics, registry, queues })
+  await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, tokens: config.adminTokens })
+  return app
+}

@@ -1,0 +1,65 @@
+import { writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Logger } from 'pino'
+import type { Config } from '../config/config.ts'
+import { startIzlySimulator } from '../simulators/izly/server.ts'
+import { isListening, type LocalRedis, redisServerInstalled, startLocalRedis } from './local-redis.ts'
+
+/** Where the demo leaves its addresses and generated secrets for `npm run demo:opposition`. */
+export const DEMO_FILE = join(tmpdir(), 'leocarte-demo.json')
+
+export interface Demo {
+  config: Config
+  izlyEndpoint: string
+  announce (gatewayUrl: string | undefined): void
+  close (): Promise<void>
+}
+
+/**
+ * The local demonstration of `npm start` with no configuration: the in-process Izly simulator and,
+ * when nothing answers on the default Redis address, a private redis-server (AOF on) in a temp folder.
+ * Returns null after printing one line when no Redis can be had.
+ */
+export async function startDemo (config: Config, logger: Logger): Promise<Demo | null> {
+  let redis: LocalRedis | undefined
+  let effective = config
+  if (!config.redisUrlGiven && !await isListening('127.0.0.1', 6379)) {
+    if (!redisServerInstalled()) {
+      process.stderr.write('leocarte-gateway: no Redis answers on 127.0.0.1:6379 and redis-server is not installed: install Redis (e.g. `apt-get install redis-server`) or set REDIS_URL\n')
+      return null
+    }
+    redis = await startLocalRedis()
+    effective = { ...config, redisUrl: redis.url }
+    logger.info({ port: redis.port, dir: redis.dir }, 'started a private redis-server for the demo (AOF on)')
+  }
+  const simulator = await startIzlySimulator({ host: '127.0.0.1', port: 0, logger: logger.child({ component: 'izly-simulator' }) })
+
+  return {
+    config: effective,
+    izlyEndpoint: simulator.url,
+    announce (gatewayUrl) {
+      const secret = config.sgcSecrets[0] ?? ''
+      const adminToken = config.adminTokens[0] ?? ''
+      writeFileSync(DEMO_FILE, JSON.stringify({ gatewayUrl, secret, adminToken, izlyControlUrl: simulator.controlUrl }, null, 2), { mode: 0o600 })
+      const lines = [
+        '',
+        'Léocarte gateway: local demonstration',
+        `  gateway          ${gatewayUrl ?? '(worker only)'}`,
+        `  Izly simulator   ${simulator.url}  (calls: GET ${simulator.controlUrl}/calls)`,
+        `  Redis            ${effective.redisUrl}${redis !== undefined ? ' (private, AOF on)' : ''}`,
+        config.sgcSecretGenerated ? `  SGC secret       ${secret}  (generated for this run; set SGC_HMAC_SECRETS to choose)` : '  SGC secret       from SGC_HMAC_SECRETS',
+        config.adminTokenGenerated ? `  admin token      ${adminToken}  (generated; set ADMIN_TOKENS to choose)` : '  admin token      from ADMIN_TOKENS',
+        '',
+        'Try it:  npm run demo:opposition   (posts a signed ENABLED then DISABLED/LOST event and shows what Izly received)',
+        `Health:  ${gatewayUrl ?? ''}/health/ready    Metrics: ${gatewayUrl ?? ''}/metrics`,
+        '',
+      ]
+      process.stdout.write(lines.join('\n') + '\n')
+    },
+    async close () {
+      await simulator.close()
+      await redis?.stop('SIGTERM', true)
+    },
+  }
+}

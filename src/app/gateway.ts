@@ -1,0 +1,124 @@
+import type { Worker } from 'bullmq'
+import type { FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { Config } from '../config/config.ts'
+import { DOWNSTREAMS, LANES } from '../domain/downstream.ts'
+import { createIzlyClient } from '../downstream/izly/client.ts'
+import { createIzlySync } from '../downstream/izly/izly-sync.ts'
+import type { IzlyPort } from '../downstream/izly/port.ts'
+import { createMetrics, type GatewayMetrics } from '../observability/metrics.ts'
+import { type Sweeper, startSweeper } from '../queue/sweeper.ts'
+import { SyncQueues } from '../queue/sync-queues.ts'
+import { startSyncWorker } from '../queue/sync-worker.ts'
+import { createIntake } from '../queue/wake-on-accept.ts'
+import { buildKeys } from '../registry/keys.ts'
+import { createRedis } from '../registry/redis.ts'
+import { Registry } from '../registry/registry.ts'
+import { buildApp } from './build-app.ts'
+
+export interface GatewayOptions {
+  config: Config
+  logger: Logger
+  /** The Izly endpoint to call; defaults to IZLY_SOAP_URL (the caller starts simulators and passes theirs). */
+  izlyEndpoint?: string
+  /** Whether to listen on HOST:PORT; tests use `app.inject` or an ephemeral port instead. */
+  listen?: boolean
+}
+
+export interface Gateway {
+  app: FastifyInstance | undefined
+  /** Where the API listens, when it does. */
+  url: string | undefined
+  registry: Registry
+  queues: SyncQueues
+  metrics: GatewayMetrics
+  workers: Worker[]
+  sweeper: Sweeper | undefined
+  /** Stops taking requests, lets running jobs finish, then closes connections. */
+  close (): Promise<void>
+}
+
+/** The composition root: API, workers or both by GATEWAY_ROLE, on one Redis. */
+export async function startGateway (options: GatewayOptions): Promise<Gateway> {
+  const { config, logger } = options
+  const metrics = createMetrics()
+  const keys = buildKeys(config.queue.prefix)
+  const redis = {
+    intake: createRedis(config.redisUrl, 'intake'),
+    worker: createRedis(config.redisUrl, 'worker'),
+  }
+  for (const [use, connection] of Object.entries(redis)) {
+    connection.on('error', (error: Error) => logger.warn({ err: error.message, use }, 'Redis connection error'))
+  }
+  await Promise.all([redis.intake.connect(), redis.worker.connect()])
+
+  const apiRegistry = new Registry({ redis: redis.intake, keys, downstreams: DOWNSTREAMS })
+  const workerRegistry = new Registry({ redis: redis.worker, keys, downstreams: DOWNSTREAMS })
+  // Intake enqueues on the fail-fast connection: an unreachable Redis is a 503, not a hung request.
+  const apiQueues = new SyncQueues(redis.intake, keys.bullPrefix(), DOWNSTREAMS)
+  const workerQueues = new SyncQueues(redis.worker, keys.bullPrefix(), DOWNSTREAMS)
+
+  let app: FastifyInstance | undefined
+  let url: string | undefined
+  const workers: Worker[] = []
+  let sweeper: Sweeper | undefined
+  let izly: IzlyPort | undefined
+
+  if (config.role !== 'worker') {
+    const intake = createIntake({ registry: apiRegistry, queues: apiQueues, downstreams: DOWNSTREAMS, logger, metrics })
+    app = await buildApp({ config, logger, redis: redis.intake, registry: apiRegistry, intake, queues: apiQueues, metrics })
+    if (options.listen !== false) {
+      url = await app.listen({ port: config.port, host: config.host })
+    }
+  }
+
+  if (config.role !== 'api') {
+    const endpoint = options.izlyEndpoint ?? config.izly.soapUrl
+    if (endpoint === undefined) throw new Error('no Izly endpoint: set IZLY_SOAP_URL or run with SIMULATORS=on')
+    izly = await createIzlyClient({
+      endpoint,
+      ...(config.izly.username !== undefined && config.izly.password !== undefined ? { username: config.izly.username, password: config.izly.password } : {}),
+      timeoutMs: config.izly.timeoutMs,
+    })
+    const syncs = [createIzlySync(izly, { ineAsIdentifier: config.izly.ineAsIdentifier })]
+    for (const sync of syncs) {
+      for (const lane of LANES) {
+        workers.push(startSyncWorker({ connection: redis.worker, registry: workerRegistry, queues: workerQueues, sync, lane, config: config.queue, logger, metrics }))
+      }
+    }
+    sweeper = startSweeper({ registry: workerRegistry, queues: workerQueues, downstreams: DOWNSTREAMS, intervalMs: config.queue.sweepIntervalMs, logger })
+  }
+
+  let closing: Promise<void> | undefined
+  return {
+    app,
+    url,
+    registry: apiRegistry,
+    queues: apiQueues,
+    metrics,
+    workers,
+    sweeper,
+    async close () {
+      closing ??= (async () => {
+        await app?.close()
+        await sweeper?.stop()
+        // Running jobs finish (bounded by the Izly call timeout); unstarted ones stay queued in Redis.
+        await Promise.all(workers.map(async (worker) => await worker.close()))
+        await apiQueues.close()
+        await workerQueues.close()
+        await izly?.close()
+        await Promise.all([quit(redis.intake), quit(redis.worker)])
+      })()
+      await closing
+    },
+  }
+}
+
+async function quit (redis: Redis): Promise<void> {
+  try {
+    await redis.quit()
+  } catch {
+    redis.disconnect()
+  }
+}

@@ -1,0 +1,272 @@
+import { Agent as HttpAgent } from 'node:http'
+import { Agent as HttpsAgent } from 'node:https'
+import { type Client, createClientAsync, WSSecurity } from 'soap'
+import type { IzlyOppositionReason, IzlyRightHolder, IzlySmartCard } from '../../domain/izly-plan.ts'
+import { DownstreamError } from '../errors.ts'
+import { classifyIzlyFailure, IZLY_ALREADY_OPPOSED, IZLY_ERROR_CODES, type IzlyFailure } from './fault-classification.ts'
+import type {
+  IzlyAccountStatus, IzlyBlockingStatus, IzlyCallContext, IzlyOppositionOutcome, IzlyPort,
+  IzlyRightHolderStatus, IzlySmartCardStatus,
+} from './port.ts'
+import { readSoapFailure } from './soap-failure.ts'
+import { IZLY_WSDL_PATH, type IzlyOperation, KEEP_DATES_AS_TEXT } from './wsdl-contract.ts'
+
+export type * from './port.ts'
+
+export interface IzlyClientOptions {
+  /** SOAP endpoint of the Izly card service (the WSDL's soap:address is a placeholder). */
+  endpoint: string
+  /** WS-Security UsernameToken (PasswordText), sent when both username and password are set. */
+  username?: string
+  password?: string
+  /** Whole-call timeout in milliseconds, connection included. @defaultValue 30000 (ESUP-SGC's read timeout) */
+  timeoutMs?: number
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000
+
+type Answer = { ok: true, body: Record<string, unknown> } | { ok: false, failure: IzlyFailure }
+
+/**
+ * Builds the Izly port on node-soap from wsdl/izly-card-service.wsdl. Call once and share: the WSDL
+ * is parsed here, and the client keeps its connections alive until close().
+ */
+export async function createIzlyClient (options: IzlyClientOptions): Promise<IzlyPort> {
+  const { endpoint, timeoutMs } = checkOptions(options)
+  const soapClient = await createClientAsync(IZLY_WSDL_PATH, {
+    endpoint,
+    // Created once per gateway: no need to share node-soap's process-wide WSDL cache between clients.
+    disableCache: true,
+    customDeserializer: KEEP_DATES_AS_TEXT,
+  })
+  if (options.username !== undefined && options.password !== undefined) {
+    soapClient.setSecurity(new WSSecurity(options.username, options.password, { passwordType: 'PasswordText', hasTimeStamp: false }))
+  }
+  // Our own agents, so that close() can end the kept-alive sockets.
+  const httpAgent = new HttpAgent({ keepAlive: true })
+  const httpsAgent = new HttpsAgent({ keepAlive: true })
+
+  async function call (operation: IzlyOperation, args: Record<string, unknown>, ctx: IzlyCallContext): Promise<Answer> {
+    const method = soapClient[`${operation}Async`] as Client[string]
+    const callOptions = { signal: AbortSignal.timeout(timeoutMs), httpAgent, httpsAgent }
+    try {
+      const [body] = await method(args, callOptions, { 'X-Correlation-Id': ctx.correlationId }) as [unknown]
+      if (body === null || typeof body !== 'object') return { ok: false, failure: { kind: 'invalid-response', status: 200 } }
+      return { ok: true, body: body as Record<string, unknown> }
+    } catch (error) {
+      return { ok: false, failure: readSoapFailure(error, timeoutMs) }
+    }
+  }
+
+  /** The answer's body, or the DownstreamError it calls for. */
+  async function expectBody (operation: IzlyOperation, args: Record<string, unknown>, ctx: IzlyCallContext): Promise<Record<string, unknown>> {
+    const answer = await call(operation, args, ctx)
+    if (!answer.ok) throw toDownstreamError(operation, answer.failure)
+    return answer.body
+  }
+
+  return {
+    async getRightHolder (identifier: string, ctx: IzlyCallContext): Promise<IzlyRightHolderStatus | null> {
+      const answer = await call('GetRightHolder', { identifier }, ctx)
+      if (!answer.ok) {
+        if (isIzlyNotFound(answer.failure)) return null
+        throw toDownstreamError('GetRightHolder', answer.failure)
+      }
+      return readRightHolderStatus(answer.body)
+    },
+
+    async upsertRightHolder (rightHolder: IzlyRightHolder, ctx: IzlyCallContext): Promise<void> {
+      await expectBody('UpsertRightHolder', { rightHolder: rightHolderArgs(rightHolder) }, ctx)
+    },
+
+    async registerSmartCard (identifier: string, smartCard: IzlySmartCard, ctx: IzlyCallContext): Promise<void> {
+      await expectBody('RegisterSmartCard', { identifier, smartCard: smartCardArgs(smartCard) }, ctx)
+    },
+
+    async getSmartCard (identifier: string, idZdc: string, ctx: IzlyCallContext): Promise<IzlySmartCardStatus | null> {
+      const answer = await call('GetSmartCard', { identifier, idZdc }, ctx)
+      if (!answer.ok) {
+        if (isIzlyNotFound(answer.failure)) return null
+        throw toDownstreamError('GetSmartCard', answer.failure)
+      }
+      return readSmartCardStatus(answer.body)
+    },
+
+    async opposeSmartCard (req, ctx): Promise<IzlyOppositionOutcome> {
+      const args = { identifier: req.identifier, idZdc: req.idZdc, uid: req.uid, reason: req.reason, cancelDate: req.cancelDate }
+      const answer = await call('OpposeSmartCard', args, ctx)
+      if (answer.ok) return answer.body.result === 'ALREADY_OPPOSED' ? 'already-opposed' : 'opposed'
+      if (answer.failure.kind === 'izly-fault' && answer.failure.code === IZLY_ALREADY_OPPOSED) return 'already-opposed'
+      if (isIzlyNotFound(answer.failure)) return 'not-found'
+      throw toDownstreamError('OpposeSmartCard', answer.failure)
+    },
+
+    async revalidateSmartCard (req, ctx): Promise<void> {
+      const args = { identifier: req.identifier, idZdc: req.idZdc, uid: req.uid, revalidationDate: req.revalidationDate }
+      await expectBody('RevalidateSmartCard', args, ctx)
+    },
+
+    async close (): Promise<void> {
+      httpAgent.destroy()
+      httpsAgent.destroy()
+    },
+  }
+}
+
+function checkOptions (options: IzlyClientOptions): { endpoint: string, timeoutMs: number } {
+  let url: URL
+  try {
+    url = new URL(options.endpoint)
+  } catch {
+    throw new TypeError('Izly client: endpoint must be an absolute http(s) URL')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('Izly client: endpoint must be an http(s) URL')
+  if ((options.username === undefined) !== (options.password === undefined)) {
+    throw new TypeError('Izly client: username and password go together (WS-Security UsernameToken)')
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new TypeError('Izly client: timeoutMs must be a positive integer (milliseconds)')
+  return { endpoint: url.href, timeoutMs }
+}
+
+/** A 404 that Izly itself answered (in an IzlyFault), not one from a proxy or a wrong endpoint path. */
+function isIzlyNotFound (failure: IzlyFailure): boolean {
+  return failure.kind === 'izly-fault' && failure.httpStatus === 404
+}
+
+function toDownstreamError (operation: IzlyOperation, failure: IzlyFailure): DownstreamError {
+  const verdict = classifyIzlyFailure(failure)
+  return new DownstreamError({
+    downstream: 'izly',
+    code: verdict.code,
+    message: `Izly ${operation} failed: ${describeFailure(failure)}`,
+    transient: verdict.transient,
+    ...(verdict.httpStatus === undefined ? {} : { httpStatus: verdict.httpStatus }),
+    ...(failure.kind === 'http' && failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+    ...(failure.kind === 'izly-fault' && failure.field !== undefined ? { field: failure.field } : {}),
+    // No `cause`: node-soap's error holds the request envelope (names, e-mail, password) and would reach the logs.
+  })
+}
+
+/** A message fit for logs: our words for known codes, Izly's own text only with anything e-mail-like masked. */
+function describeFailure (failure: IzlyFailure): string {
+  switch (failure.kind) {
+    case 'izly-fault': {
+      const known = IZLY_ERROR_CODES[failure.code]
+      const text = known ?? maskPersonalData(failure.message)
+      return `HTTP ${failure.httpStatus} code ${failure.code || '-'}${text === '' ? '' : ` (${text})`}`
+    }
+    case 'soap-fault': return `SOAP fault ${failure.faultcode} (HTTP ${failure.transportStatus})`
+    case 'http': return `HTTP ${failure.status}`
+    case 'network': return `network error ${failure.code}`
+    case 'timeout': return `no answer within ${failure.afterMs} ms`
+    case 'invalid-response': return `answer is not a SOAP response of the WSDL (HTTP ${failure.status})`
+  }
+}
+
+function maskPersonalData (text: string): string {
+  return text.replace(/[^\s@]+@[^\s@]+/g, '<e-mail>').slice(0, 160)
+}
+
+/** Elements in the order of the schema's xs:sequence: node-soap writes them in key order. */
+function rightHolderArgs (rightHolder: IzlyRightHolder): Record<string, unknown> {
+  return definedOnly({
+    identifier: rightHolder.identifier,
+    firstName: rightHolder.firstName,
+    lastName: rightHolder.lastName,
+    email: rightHolder.email,
+    dueDate: rightHolder.dueDate,
+    idCompanyRate: rightHolder.idCompanyRate,
+    idRate: rightHolder.idRate,
+    birthDate: rightHolder.birthDate,
+    ine: rightHolder.ine,
+    rneOrgCode: rightHolder.rneOrgCode,
+  })
+}
+
+function smartCardArgs (smartCard: IzlySmartCard): Record<string, unknown> {
+  return definedOnly({
+    uid: smartCard.uid,
+    rid: smartCard.rid,
+    idZdc: smartCard.idZdc,
+    idTransmitter: smartCard.idTransmitter,
+    idMapping: smartCard.idMapping,
+    zdcCreationDate: smartCard.zdcCreationDate,
+    pixSs: smartCard.pixSs,
+    pixNn: smartCard.pixNn,
+    appl: smartCard.appl,
+  })
+}
+
+function definedOnly (fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
+}
+
+function readRightHolderStatus (body: Record<string, unknown>): IzlyRightHolderStatus {
+  const holder = objectOf(body.rightHolder)
+  const rightHolder = definedOnly({
+    identifier: stringOf(holder.identifier) ?? '',
+    firstName: stringOf(holder.firstName),
+    lastName: stringOf(holder.lastName),
+    email: stringOf(holder.email),
+    dueDate: stringOf(holder.dueDate),
+    idCompanyRate: numberOf(holder.idCompanyRate),
+    idRate: numberOf(holder.idRate),
+    birthDate: stringOf(holder.birthDate),
+    ine: stringOf(holder.ine),
+    rneOrgCode: stringOf(holder.rneOrgCode),
+  }) as unknown as IzlyRightHolder
+  return {
+    rightHolder,
+    accountStatus: stringOf(body.accountStatus) as IzlyAccountStatus,
+    blockingStatus: stringOf(body.blockingStatus) as IzlyBlockingStatus,
+  }
+}
+
+function readSmartCardStatus (body: Record<string, unknown>): IzlySmartCardStatus {
+  const card = objectOf(body.smartCard)
+  const smartCard = definedOnly({
+    uid: stringOf(card.uid) ?? '',
+    rid: stringOf(card.rid),
+    idZdc: stringOf(card.idZdc) ?? '',
+    idTransmitter: numberOf(card.idTransmitter) ?? 0,
+    idMapping: numberOf(card.idMapping) ?? 0,
+    zdcCreationDate: stringOf(card.zdcCreationDate) ?? '',
+    pixSs: stringOf(card.pixSs),
+    pixNn: stringOf(card.pixNn),
+    appl: stringOf(card.appl),
+  }) as unknown as IzlySmartCard
+  const cancelDate = stringOf(body.cancelDate)
+  const revalidationDate = stringOf(body.revalidationDate)
+  const reason = stringOf(body.reason) as IzlyOppositionReason | undefined
+  return {
+    smartCard,
+    opposed: isOpposed(cancelDate, revalidationDate),
+    ...(reason === undefined ? {} : { reason }),
+    ...(cancelDate === undefined ? {} : { cancelDate }),
+    ...(revalidationDate === undefined ? {} : { revalidationDate }),
+  }
+}
+
+/** Opposed when cancelled and not revalidated since (izly-crous.md §3.6). */
+function isOpposed (cancelDate: string | undefined, revalidationDate: string | undefined): boolean {
+  if (cancelDate === undefined) return false
+  if (revalidationDate === undefined) return true
+  return Date.parse(revalidationDate) < Date.parse(cancelDate)
+}
+
+function objectOf (value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' ? value as Record<string, unknown> : {}
+}
+
+function stringOf (value: unknown): string | undefined {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number') return String(value)
+  return undefined
+}
+
+function numberOf (value: unknown): number | undefined {
+  if (typeof value === 'number') return value
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value)
+  return undefined
+}

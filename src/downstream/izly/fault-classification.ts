@@ -1,0 +1,88 @@
+/**
+ * Which Izly failures are worth retrying (izly-crous.md §4, SPEC §6). Pure: the client reads a
+ * failure off the wire (soap-failure.ts), this file judges it.
+ */
+
+/** An Izly call that did not succeed, as read off the wire. */
+export type IzlyFailure =
+  /** A SOAP fault carrying our IzlyFault detail: what the API CROUS answered. */
+  | { kind: 'izly-fault', httpStatus: number, code: string, message: string, field?: string, retryable: boolean }
+  /** A SOAP fault without an IzlyFault detail (a SOAP stack or a security layer answered). */
+  | { kind: 'soap-fault', faultcode: string, transportStatus: number }
+  /** An HTTP error status without a SOAP fault (a proxy, an outage page, a rate limiter). */
+  | { kind: 'http', status: number, retryAfterMs?: number }
+  /** No answer: connection refused or reset, DNS, TLS. */
+  | { kind: 'network', code: string }
+  | { kind: 'timeout', afterMs: number }
+  /** An answer that is not the SOAP envelope the WSDL describes. */
+  | { kind: 'invalid-response', status: number }
+
+export interface IzlyFailureVerdict {
+  transient: boolean
+  /** The Izly code when it gave one (`-42`), else `HTTP_<status>`, `SOAP_<faultcode>`, `TIMEOUT` or a network code. */
+  code: string
+  httpStatus?: number
+}
+
+/** Izly error codes of izly-crous.md §4: all are permanent (a human or a data fix is needed). */
+export const IZLY_ERROR_CODES: Readonly<Record<string, string>> = {
+  '-8': 'due date past',
+  '-9': 'card already invalidated',
+  '-11': 'right holder already exists',
+  '-31': 'card known but right holder deleted (GDPR)',
+  '-41': 'right holder in opposition',
+  '-42': 'unknown right holder',
+  '-117': 'right holder anonymised',
+}
+
+/** Opposing a card that is already opposed: success for the gateway. */
+export const IZLY_ALREADY_OPPOSED = '-9'
+
+/**
+ * 401/403 mean an expired or rotated credential (ESUP-SGC re-authenticates and retries), 408 and
+ * 429 ask to come back later, 5xx is Izly's own trouble. Every other status is a verdict on the request.
+ */
+export function isTransientStatus (status: number): boolean {
+  return status >= 500 || status === 401 || status === 403 || status === 408 || status === 429
+}
+
+export function classifyIzlyFailure (failure: IzlyFailure): IzlyFailureVerdict {
+  switch (failure.kind) {
+    case 'izly-fault':
+      return {
+        // retryable can only add to the status rule: a 5xx stays worth retrying whatever the flag says.
+        transient: failure.retryable || isTransientStatus(failure.httpStatus),
+        code: failure.code !== '' ? failure.code : `HTTP_${failure.httpStatus}`,
+        httpStatus: failure.httpStatus,
+      }
+    case 'soap-fault':
+      return {
+        transient: isTransientSoapFault(failure.faultcode, failure.transportStatus),
+        code: `SOAP_${localName(failure.faultcode)}`,
+        httpStatus: failure.transportStatus,
+      }
+    case 'http':
+      return { transient: isTransientStatus(failure.status), code: `HTTP_${failure.status}`, httpStatus: failure.status }
+    case 'network':
+      return { transient: true, code: failure.code }
+    case 'timeout':
+      return { transient: true, code: 'TIMEOUT' }
+    case 'invalid-response':
+      return { transient: false, code: 'INVALID_RESPONSE', httpStatus: failure.status }
+  }
+}
+
+function isTransientSoapFault (faultcode: string, transportStatus: number): boolean {
+  // SOAP 1.1 sends every fault with 500, so only another status says something on its own.
+  if (transportStatus !== 500 && isTransientStatus(transportStatus)) return true
+  const name = localName(faultcode)
+  // WS-Security failures (wsse:FailedAuthentication, wsse:InvalidSecurityToken...) are credential trouble.
+  if (/authentication|security|token/i.test(name)) return true
+  // soap:Client says the request itself is wrong; soap:Server and anything else may pass later.
+  return !/^client\b/i.test(name)
+}
+
+function localName (qname: string): string {
+  const colon = qname.indexOf(':')
+  return colon === -1 ? qname : qname.slice(colon + 1)
+}

@@ -1,0 +1,71 @@
+import type { IzlyFailure } from './fault-classification.ts'
+
+/**
+ * Reads what went wrong out of a node-soap error. node-soap lets axios accept every HTTP status, so
+ * an HTTP error arrives as a parse error carrying `response`, a SOAP fault as one carrying the parsed
+ * envelope in `root`, and a network failure as a bare axios error with a `code`.
+ */
+export function readSoapFailure (error: unknown, timeoutMs: number): IzlyFailure {
+  const failure = error as SoapErrorShape | null | undefined
+  const fault = failure?.root?.Envelope?.Body?.Fault
+  const status = failure?.response?.status
+  if (fault !== undefined && fault !== null && typeof fault === 'object') {
+    const detail = readIzlyFaultDetail(fault.detail ?? fault.Detail)
+    if (detail !== undefined) return detail
+    return { kind: 'soap-fault', faultcode: textOf(fault.faultcode) ?? 'Server', transportStatus: status ?? 500 }
+  }
+  if (typeof status === 'number') {
+    if (status < 400) return { kind: 'invalid-response', status }
+    const retryAfterMs = parseRetryAfter(headerOf(failure?.response?.headers, 'retry-after'))
+    return retryAfterMs === undefined ? { kind: 'http', status } : { kind: 'http', status, retryAfterMs }
+  }
+  const code = typeof failure?.code === 'string' ? failure.code : undefined
+  // ERR_CANCELED: the call's AbortSignal.timeout fired; ECONNABORTED/ETIMEDOUT: axios' own timeouts.
+  if (code === 'ERR_CANCELED' || code === 'ECONNABORTED' || code === 'ETIMEDOUT') return { kind: 'timeout', afterMs: timeoutMs }
+  return { kind: 'network', code: code ?? 'NETWORK_ERROR' }
+}
+
+/** Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3), in milliseconds from now. */
+export function parseRetryAfter (value: string | undefined, nowMs = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  const at = Date.parse(trimmed)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
+}
+
+interface SoapErrorShape {
+  code?: unknown
+  root?: { Envelope?: { Body?: { Fault?: Record<string, unknown> | null } } }
+  response?: { status?: number, headers?: unknown }
+}
+
+function readIzlyFaultDetail (detail: unknown): IzlyFailure | undefined {
+  const izlyFault = (detail as { IzlyFault?: Record<string, unknown> } | undefined)?.IzlyFault
+  if (izlyFault === undefined || izlyFault === null || typeof izlyFault !== 'object') return undefined
+  const httpStatus = Number(textOf(izlyFault.httpStatus))
+  if (!Number.isInteger(httpStatus)) return undefined
+  const field = textOf(izlyFault.field)
+  return {
+    kind: 'izly-fault',
+    httpStatus,
+    code: textOf(izlyFault.code) ?? '',
+    message: textOf(izlyFault.message) ?? '',
+    ...(field === undefined ? {} : { field }),
+    retryable: textOf(izlyFault.retryable) === 'true' || textOf(izlyFault.retryable) === '1',
+  }
+}
+
+/** node-soap gives untyped fault details as strings, typed ones as numbers or booleans, attributed ones as {$value}. */
+function textOf (value: unknown): string | undefined {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (value !== null && typeof value === 'object' && '$value' in value) return textOf((value as { $value: unknown }).$value)
+  return undefined
+}
+
+function headerOf (headers: unknown, name: string): string | undefined {
+  if (headers === null || typeof headers !== 'object') return undefined
+  const value = (headers as Record<string, unknown>)[name]
+  return typeof value === 'string' ? value : undefined
+}
