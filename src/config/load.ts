@@ -35,9 +35,10 @@ export function loadConfig (env: Env = process.env): Config {
     throw new ConfigError(izlyUsername === undefined ? 'IZLY_USERNAME' : 'IZLY_PASSWORD', 'IZLY_USERNAME and IZLY_PASSWORD go together')
   }
 
+  const role = oneOf<GatewayRole>(read, 'GATEWAY_ROLE', ['api', 'worker', 'all'], 'all')
   let sgcSecrets = list(read('SGC_HMAC_SECRETS'))
   let sgcSecretGenerated = false
-  if (sgcSecrets.length === 0) {
+  if (sgcSecrets.length === 0 && role !== 'worker') {
     if (!simulators) throw new ConfigError('SGC_HMAC_SECRETS', 'required: comma-separated secrets the SGC signs events with')
     sgcSecrets = [randomBytes(24).toString('base64url')]
     sgcSecretGenerated = true
@@ -58,7 +59,7 @@ export function loadConfig (env: Env = process.env): Config {
     host: read('HOST') ?? '127.0.0.1',
     redisUrl: redisUrl(read),
     redisUrlGiven: read('REDIS_URL') !== undefined,
-    role: oneOf<GatewayRole>(read, 'GATEWAY_ROLE', ['api', 'worker', 'all'], 'all'),
+    role,
     simulators,
     izly: {
       soapUrl: izlySoapUrl,

@@ -39,7 +39,8 @@ t.test('a time more than 300 s away is stale, in both directions', async (t) => 
 t.test('a wrong secret or a changed body is a mismatch', async (t) => {
   t.match(check(signBody('another-secret', body, t0)), { ok: false, reason: 'mismatch' })
   t.match(check(signBody('current-secret', body, t0), { rawBody: Buffer.from('{"eventId":"e2"}') }), { ok: false, reason: 'mismatch' })
-  t.match(check(signBody('current-secret', body, t0 + 1)), { ok: false, reason: 'mismatch' }, 'the time is signed too')
+  const moved = signBody('current-secret', body, t0).replace(`t=${t0}`, `t=${t0 + 1}`)
+  t.match(check(moved), { ok: false, reason: 'mismatch' }, 'the time is signed too')
   t.match(check(signBody('another-secret', body, t0 - 10_000)), { ok: false, reason: 'mismatch' }, 'a forgery is a mismatch, not stale')
 })
 

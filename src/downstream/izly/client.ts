@@ -8,6 +8,7 @@ import type {
   IzlyAccountStatus, IzlyBlockingStatus, IzlyCallContext, IzlyOppositionOutcome, IzlyPort,
   IzlyRightHolderStatus, IzlySmartCardStatus,
 } from './port.ts'
+import { isOpposed } from './opposition.ts'
 import { readSoapFailure } from './soap-failure.ts'
 import { IZLY_WSDL_PATH, type IzlyOperation, KEEP_DATES_AS_TEXT } from './wsdl-contract.ts'
 
@@ -246,13 +247,6 @@ function readSmartCardStatus (body: Record<string, unknown>): IzlySmartCardStatu
     ...(cancelDate === undefined ? {} : { cancelDate }),
     ...(revalidationDate === undefined ? {} : { revalidationDate }),
   }
-}
-
-/** Opposed when cancelled and not revalidated since (izly-crous.md §3.6). */
-function isOpposed (cancelDate: string | undefined, revalidationDate: string | undefined): boolean {
-  if (cancelDate === undefined) return false
-  if (revalidationDate === undefined) return true
-  return Date.parse(revalidationDate) < Date.parse(cancelDate)
 }
 
 function objectOf (value: unknown): Record<string, unknown> {
