@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { acceptBatch } from './accept-batch.ts'
 import { loadCardEventValidators } from './card-event-schema.ts'
-import type { IntakeService } from './intake-service.ts'
+import type { IntakeResult, IntakeService } from './intake-service.ts'
 import { RegistryUnavailableError } from './intake-service.ts'
 import { fingerprint, normaliseCardEvent } from './normalise.ts'
 import { createProblem, problemFromError, sendProblem } from './problem.ts'
@@ -83,15 +83,14 @@ export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPlugin
         }))
       }
       const event = normaliseCardEvent(request.body)
-      const logFields = { eventId: event.eventId, cardId: event.card.id }
-      let result
+      let result: IntakeResult
       try {
         result = await intake.accept(event, fingerprint(event))
       } catch (error) {
         if (isRegistryUnavailable(error)) return sendUnavailable(request, reply, error)
         throw error
       }
-      request.log.info({ ...logFields, status: result.status }, 'card event processed')
+      request.log.info({ eventId: event.eventId, cardId: event.card.id, status: result.status }, 'card event processed')
       if (result.status === 'conflict') {
         return sendProblem(reply, createProblem({
           status: 409,

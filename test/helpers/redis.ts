@@ -46,3 +46,16 @@ export async function countKeys (redis: Redis, prefix: string): Promise<number> 
 export function testRegistry (redis: Redis, prefix: string): Registry {
   return new Registry({ redis, keys: buildKeys(prefix), downstreams: DOWNSTREAMS })
 }
+
+/** Deletes every key under `prefix`, on a short-lived connection (for teardowns). */
+export async function cleanPrefix (url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+  try {
+    await redis.connect()
+    await deleteKeys(redis, prefix)
+  } catch {
+    // A test that stopped its Redis has nothing left to clean.
+  } finally {
+    redis.disconnect()
+  }
+}

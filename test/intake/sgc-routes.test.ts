@@ -423,3 +423,13 @@ t.test('the options are checked when the plugin is built', async (t) => {
   t.throws(() => sgcIntakeRoutes({ intake, secrets: ['s'], bodyLimitBytes: 0 }), /bodyLimitBytes/)
   t.throws(() => sgcIntakeRoutes({ intake, secrets: ['s'], batchConcurrency: 1.5 }), /batchConcurrency/)
 })
+
+t.test('the raw-body parser, signature check and error handler stay inside the plugin', async (t) => {
+  const { app } = await build(t)
+  await app.register(async (sibling) => {
+    sibling.post('/other', async (request) => ({ echoed: request.body }))
+  })
+  const response = await app.inject({ method: 'POST', url: '/other', headers: { 'content-type': 'application/json' }, payload: '{"a":1}' })
+  t.equal(response.statusCode, 200)
+  t.same(response.json(), { echoed: { a: 1 } })
+})

@@ -1,0 +1,74 @@
+// Posts a signed ENABLED then DISABLED/LOST event to the gateway started by `npm start`, and shows
+// what the Izly simulator received. Reads the addresses and generated secrets the demo left behind.
+import { readFileSync } from 'node:fs'
+import { DEMO_FILE } from '../src/app/demo.ts'
+import { signBody } from '../src/intake/signature.ts'
+
+interface DemoInfo { gatewayUrl: string, secret: string, adminToken: string, izlyControlUrl: string }
+
+let demo: DemoInfo
+try {
+  demo = JSON.parse(readFileSync(DEMO_FILE, 'utf8')) as DemoInfo
+} catch {
+  process.stderr.write(`No running demo found (${DEMO_FILE}). Start one with: npm start\n`)
+  process.exit(1)
+}
+
+const cardId = `demo-${Date.now()}`
+const csn = Date.now().toString(16).toUpperCase().padStart(14, '0').slice(-14)
+const idZdc = String(Date.now()).slice(-13)
+const card = {
+  id: cardId,
+  csn,
+  crous: { idZdc, idTransmitter: 65, idMapping: 1, zdcCreationDate: '2026-09-01T00:00:00.000Z', pixSs: '03', pixNn: '0000', appl: 'D1', rid: '0A1B2C3D' },
+}
+const holder = {
+  eppn: `${cardId}@univ-rouen.fr`,
+  firstName: 'Camille',
+  lastName: 'Martin',
+  email: 'camille.martin@etu.univ-rouen.fr',
+  dueDate: '2027-08-31T00:00:00Z',
+  idCompanyRate: 10,
+  idRate: 1,
+  consents: { crous: true, esc: false },
+}
+
+async function post (event: unknown): Promise<void> {
+  const body = JSON.stringify(event)
+  const response = await fetch(`${demo.gatewayUrl}/sgc/v1/card-events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-signature': signBody(demo.secret, body) },
+    body,
+  })
+  process.stdout.write(`POST /sgc/v1/card-events ${(event as { card: { state: string } }).card.state} -> ${response.status} ${await response.text()}\n`)
+}
+
+interface Call { operation: string, idZdc?: string, reason?: string, result?: string }
+
+async function izlyCalls (): Promise<Call[]> {
+  const response = await fetch(`${demo.izlyControlUrl}/calls`)
+  const body = await response.json() as { calls: Call[] }
+  return body.calls.filter((call) => call.idZdc === idZdc)
+}
+
+async function waitForCall (operation: string): Promise<Call> {
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline) {
+    const call = (await izlyCalls()).find((c) => c.operation === operation)
+    if (call !== undefined) return call
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`the Izly simulator did not receive ${operation} within 15 s`)
+}
+
+await post({ eventId: `${cardId}-enabled`, occurredAt: new Date().toISOString(), card: { ...card, state: 'ENABLED' }, holder })
+const registered = await waitForCall('RegisterSmartCard')
+process.stdout.write(`Izly simulator received RegisterSmartCard for idZdc ${registered.idZdc}\n`)
+
+await post({ eventId: `${cardId}-disabled`, occurredAt: new Date().toISOString(), card: { id: cardId, state: 'DISABLED', disableReason: 'LOST' }, holder: { eppn: holder.eppn, consents: holder.consents } })
+const opposed = await waitForCall('OpposeSmartCard')
+process.stdout.write(`Izly simulator received OpposeSmartCard for idZdc ${opposed.idZdc} with reason ${opposed.reason ?? '?'}\n`)
+
+const view = await fetch(`${demo.gatewayUrl}/admin/v1/cards/${cardId}/timeline`, { headers: { authorization: `Bearer ${demo.adminToken}` } })
+process.stdout.write(`\nTimeline of ${cardId} (GET /admin/v1/cards/${cardId}/timeline):\n`)
+for (const entry of (await view.json() as { entries: unknown[] }).entries) process.stdout.write(`  ${JSON.stringify(entry)}\n`)
