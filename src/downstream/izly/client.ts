@@ -10,6 +10,7 @@ import type {
 } from './port.ts'
 import { isOpposed } from './opposition.ts'
 import { readSoapFailure } from './soap-failure.ts'
+import { readRightHolder, readSmartCard, textOf, writeRightHolder, writeSmartCard } from './soap-mapping.ts'
 import { IZLY_WSDL_PATH, type IzlyOperation, KEEP_DATES_AS_TEXT } from './wsdl-contract.ts'
 
 export type * from './port.ts'
@@ -77,11 +78,11 @@ export async function createIzlyClient (options: IzlyClientOptions): Promise<Izl
     },
 
     async upsertRightHolder (rightHolder: IzlyRightHolder, ctx: IzlyCallContext): Promise<void> {
-      await expectBody('UpsertRightHolder', { rightHolder: rightHolderArgs(rightHolder) }, ctx)
+      await expectBody('UpsertRightHolder', { rightHolder: writeRightHolder(rightHolder) }, ctx)
     },
 
     async registerSmartCard (identifier: string, smartCard: IzlySmartCard, ctx: IzlyCallContext): Promise<void> {
-      await expectBody('RegisterSmartCard', { identifier, smartCard: smartCardArgs(smartCard) }, ctx)
+      await expectBody('RegisterSmartCard', { identifier, smartCard: writeSmartCard(smartCard) }, ctx)
     },
 
     async getSmartCard (identifier: string, idZdc: string, ctx: IzlyCallContext): Promise<IzlySmartCardStatus | null> {
@@ -149,7 +150,10 @@ function toDownstreamError (operation: IzlyOperation, failure: IzlyFailure): Dow
   })
 }
 
-/** A message fit for logs: our words for known codes, Izly's own text only with anything e-mail-like masked. */
+/**
+ * A message fit for logs: our words for known codes; for others Izly's own text, with what looks like
+ * an e-mail, an INE or a date masked (names cannot be told apart, hence our words where we have them).
+ */
 function describeFailure (failure: IzlyFailure): string {
   switch (failure.kind) {
     case 'izly-fault': {
@@ -166,101 +170,30 @@ function describeFailure (failure: IzlyFailure): string {
 }
 
 function maskPersonalData (text: string): string {
-  return text.replace(/[^\s@]+@[^\s@]+/g, '<e-mail>').slice(0, 160)
-}
-
-/** Elements in the order of the schema's xs:sequence: node-soap writes them in key order. */
-function rightHolderArgs (rightHolder: IzlyRightHolder): Record<string, unknown> {
-  return definedOnly({
-    identifier: rightHolder.identifier,
-    firstName: rightHolder.firstName,
-    lastName: rightHolder.lastName,
-    email: rightHolder.email,
-    dueDate: rightHolder.dueDate,
-    idCompanyRate: rightHolder.idCompanyRate,
-    idRate: rightHolder.idRate,
-    birthDate: rightHolder.birthDate,
-    ine: rightHolder.ine,
-    rneOrgCode: rightHolder.rneOrgCode,
-  })
-}
-
-function smartCardArgs (smartCard: IzlySmartCard): Record<string, unknown> {
-  return definedOnly({
-    uid: smartCard.uid,
-    rid: smartCard.rid,
-    idZdc: smartCard.idZdc,
-    idTransmitter: smartCard.idTransmitter,
-    idMapping: smartCard.idMapping,
-    zdcCreationDate: smartCard.zdcCreationDate,
-    pixSs: smartCard.pixSs,
-    pixNn: smartCard.pixNn,
-    appl: smartCard.appl,
-  })
-}
-
-function definedOnly (fields: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
+  return text
+    .replace(/[^\s@]+@[^\s@]+/g, '<e-mail>')
+    .replace(/\b\d{9,10}[A-Za-z]{1,2}\b/g, '<ine>')
+    .replace(/\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\/\d{1,2}\/\d{4}\b/g, '<date>')
+    .slice(0, 160)
 }
 
 function readRightHolderStatus (body: Record<string, unknown>): IzlyRightHolderStatus {
-  const holder = objectOf(body.rightHolder)
-  const rightHolder = definedOnly({
-    identifier: stringOf(holder.identifier) ?? '',
-    firstName: stringOf(holder.firstName),
-    lastName: stringOf(holder.lastName),
-    email: stringOf(holder.email),
-    dueDate: stringOf(holder.dueDate),
-    idCompanyRate: numberOf(holder.idCompanyRate),
-    idRate: numberOf(holder.idRate),
-    birthDate: stringOf(holder.birthDate),
-    ine: stringOf(holder.ine),
-    rneOrgCode: stringOf(holder.rneOrgCode),
-  }) as unknown as IzlyRightHolder
   return {
-    rightHolder,
-    accountStatus: stringOf(body.accountStatus) as IzlyAccountStatus,
-    blockingStatus: stringOf(body.blockingStatus) as IzlyBlockingStatus,
+    rightHolder: readRightHolder(body.rightHolder),
+    accountStatus: textOf(body.accountStatus) as IzlyAccountStatus,
+    blockingStatus: textOf(body.blockingStatus) as IzlyBlockingStatus,
   }
 }
 
 function readSmartCardStatus (body: Record<string, unknown>): IzlySmartCardStatus {
-  const card = objectOf(body.smartCard)
-  const smartCard = definedOnly({
-    uid: stringOf(card.uid) ?? '',
-    rid: stringOf(card.rid),
-    idZdc: stringOf(card.idZdc) ?? '',
-    idTransmitter: numberOf(card.idTransmitter) ?? 0,
-    idMapping: numberOf(card.idMapping) ?? 0,
-    zdcCreationDate: stringOf(card.zdcCreationDate) ?? '',
-    pixSs: stringOf(card.pixSs),
-    pixNn: stringOf(card.pixNn),
-    appl: stringOf(card.appl),
-  }) as unknown as IzlySmartCard
-  const cancelDate = stringOf(body.cancelDate)
-  const revalidationDate = stringOf(body.revalidationDate)
-  const reason = stringOf(body.reason) as IzlyOppositionReason | undefined
+  const cancelDate = textOf(body.cancelDate)
+  const revalidationDate = textOf(body.revalidationDate)
+  const reason = textOf(body.reason) as IzlyOppositionReason | undefined
   return {
-    smartCard,
+    smartCard: readSmartCard(body.smartCard),
     opposed: isOpposed(cancelDate, revalidationDate),
     ...(reason === undefined ? {} : { reason }),
     ...(cancelDate === undefined ? {} : { cancelDate }),
     ...(revalidationDate === undefined ? {} : { revalidationDate }),
   }
-}
-
-function objectOf (value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' ? value as Record<string, unknown> : {}
-}
-
-function stringOf (value: unknown): string | undefined {
-  if (typeof value === 'string') return value
-  if (typeof value === 'number') return String(value)
-  return undefined
-}
-
-function numberOf (value: unknown): number | undefined {
-  if (typeof value === 'number') return value
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value)
-  return undefined
 }

@@ -1,4 +1,5 @@
 import type { IzlyFailure } from './fault-classification.ts'
+import { textOf } from './soap-mapping.ts'
 
 /**
  * Reads what went wrong out of a node-soap error. node-soap lets axios accept every HTTP status, so
@@ -54,14 +55,6 @@ function readIzlyFaultDetail (detail: unknown): IzlyFailure | undefined {
     ...(field === undefined ? {} : { field }),
     retryable: textOf(izlyFault.retryable) === 'true' || textOf(izlyFault.retryable) === '1',
   }
-}
-
-/** node-soap gives untyped fault details as strings, typed ones as numbers or booleans, attributed ones as {$value}. */
-function textOf (value: unknown): string | undefined {
-  if (typeof value === 'string') return value
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-  if (value !== null && typeof value === 'object' && '$value' in value) return textOf((value as { $value: unknown }).$value)
-  return undefined
 }
 
 function headerOf (headers: unknown, name: string): string | undefined {

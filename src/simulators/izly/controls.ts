@@ -1,0 +1,137 @@
+import { IZLY_ACCOUNT_STATUSES, IZLY_BLOCKING_STATUSES } from '../../downstream/izly/port.ts'
+import { FaultScript, type ScriptedFault, type ScriptedFaultInput } from './fault-script.ts'
+import { type CardSeed, type HolderPatch, IzlyState, type IzlyStateDump, type SimulatedCard, type SimulatedHolder } from './state.ts'
+
+export const OUTAGE_MODES = ['off', 'http503', 'reset'] as const
+/** `http503` answers every SOAP call 503; `reset` destroys the connection without an answer. */
+export type OutageMode = (typeof OUTAGE_MODES)[number]
+
+/**
+ * What the simulator recorded of a SOAP call: the keys of what it was about and what it answered,
+ * never a name, an e-mail, a birth date or an INE field.
+ */
+export interface RecordedCall extends CallSummary {
+  operation: string
+  /** Epoch milliseconds. */
+  at: number
+  correlationId: string | undefined
+  /** 200, or the status of the fault or bare HTTP answer. */
+  httpStatus: number
+  /** The `result` of a success (`OPPOSED`, `ALREADY_REGISTERED`...). */
+  result?: string
+  /** The Izly code of a fault (`-9`, `HTTP_404`), or `outage` for a call refused by an outage. */
+  code?: string
+}
+
+export interface CallSummary {
+  identifier?: string
+  idZdc?: string
+  uid?: string
+  reason?: string
+}
+
+/**
+ * Everything a test or a fault drill can change in the simulator, in process. The control API
+ * (control-routes.ts) is a thin HTTP face of these methods.
+ */
+export class IzlySimulatorControls {
+  readonly state = new IzlyState()
+  readonly faults = new FaultScript()
+  readonly calls: RecordedCall[] = []
+  outage: OutageMode = 'off'
+  /** Added before every SOAP answer, in milliseconds. */
+  latencyMs = 0
+
+  scriptFault (input: ScriptedFaultInput): ScriptedFault {
+    return this.faults.add(input)
+  }
+
+  listFaults (): ScriptedFault[] {
+    return this.faults.list()
+  }
+
+  removeFault (id: string): boolean {
+    return this.faults.remove(id)
+  }
+
+  clearFaults (): void {
+    this.faults.clear()
+  }
+
+  setOutage (mode: OutageMode): void {
+    if (!(OUTAGE_MODES as readonly string[]).includes(mode)) throw new TypeError(`mode must be one of ${OUTAGE_MODES.join(', ')}`)
+    this.outage = mode
+  }
+
+  setLatency (ms: number): void {
+    if (!Number.isInteger(ms) || ms < 0) throw new TypeError('ms must be a non-negative integer')
+    this.latencyMs = ms
+  }
+
+  lockHolder (identifier: string): SimulatedHolder {
+    return this.patchHolder(identifier, { locked: true })
+  }
+
+  unlockHolder (identifier: string): SimulatedHolder {
+    return this.patchHolder(identifier, { locked: false })
+  }
+
+  /** Creates or changes a right holder, flags included (locked, closed, otherRne, deleted). */
+  patchHolder (identifier: string, patch: HolderPatch): SimulatedHolder {
+    checkHolderPatch(patch)
+    return structuredClone(this.state.patchHolder(identifier, patch))
+  }
+
+  /** Puts a card as is, opposed or not, bypassing the rules (its owner is created when unknown). */
+  putCard (seed: CardSeed): SimulatedCard {
+    checkCardSeed(seed)
+    return structuredClone(this.state.putCard(seed))
+  }
+
+  listCalls (): RecordedCall[] {
+    return structuredClone(this.calls)
+  }
+
+  clearCalls (): void {
+    this.calls.length = 0
+  }
+
+  dumpState (): IzlyStateDump {
+    return this.state.dump()
+  }
+
+  /** Back to an empty simulator: no holders, cards, faults, calls, outage or latency. */
+  reset (): void {
+    this.state.reset()
+    this.faults.clear()
+    this.clearCalls()
+    this.outage = 'off'
+    this.latencyMs = 0
+  }
+}
+
+function checkHolderPatch (patch: HolderPatch): void {
+  if (patch === null || typeof patch !== 'object') throw new TypeError('a holder patch is an object')
+  for (const key of ['locked', 'closed', 'otherRne', 'deleted'] as const) {
+    if (patch[key] !== undefined && typeof patch[key] !== 'boolean') throw new TypeError(`${key} must be a boolean`)
+  }
+  if (patch.accountStatus !== undefined && !(IZLY_ACCOUNT_STATUSES as readonly string[]).includes(patch.accountStatus)) {
+    throw new TypeError(`accountStatus must be one of ${IZLY_ACCOUNT_STATUSES.join(', ')}`)
+  }
+  if (patch.blockingStatus !== undefined && !(IZLY_BLOCKING_STATUSES as readonly string[]).includes(patch.blockingStatus)) {
+    throw new TypeError(`blockingStatus must be one of ${IZLY_BLOCKING_STATUSES.join(', ')}`)
+  }
+  if (patch.rightHolder !== undefined && (patch.rightHolder === null || typeof patch.rightHolder !== 'object')) {
+    throw new TypeError('rightHolder must be an object')
+  }
+}
+
+function checkCardSeed (seed: CardSeed): void {
+  if (seed === null || typeof seed !== 'object') throw new TypeError('a card is an object')
+  if (typeof seed.owner !== 'string' || seed.owner === '') throw new TypeError('owner must be a right holder identifier')
+  const card = seed.smartCard
+  if (card === null || typeof card !== 'object') throw new TypeError('smartCard must be an object')
+  if (typeof card.idZdc !== 'string' || !/^[0-9]{1,15}$/.test(card.idZdc)) throw new TypeError('smartCard.idZdc must be 1 to 15 digits')
+  if (typeof card.uid !== 'string') throw new TypeError('smartCard.uid must be a string')
+  if (seed.reason !== undefined && !['DP', 'DV', 'CD', 'HS'].includes(seed.reason)) throw new TypeError('reason must be DP, DV, CD or HS')
+}

@@ -1,0 +1,111 @@
+import { isTransientStatus } from '../../downstream/izly/fault-classification.ts'
+import { isIzlyOperation, type IzlyOperation } from '../../downstream/izly/wsdl-contract.ts'
+import type { SimulatedFault } from './state.ts'
+
+/**
+ * A fault to answer instead of doing the work. With a `code` it is a SOAP fault carrying an
+ * IzlyFault (what the API CROUS would have answered); without one, a bare HTTP status (an outage
+ * page, a rate limiter), e.g. `{ operation: 'OpposeSmartCard', httpStatus: 429, retryAfterSeconds: 2 }`.
+ */
+export interface ScriptedFaultInput {
+  /** An operation of the WSDL, or '*' for all. */
+  operation: IzlyOperation | '*'
+  httpStatus: number
+  code?: string
+  message?: string
+  field?: string
+  /** Defaults to what the status says: true for 5xx, 408, 429, 401 and 403. */
+  retryable?: boolean
+  /** Sent as Retry-After with a bare HTTP status. */
+  retryAfterSeconds?: number
+  /** Only calls about this right holder. */
+  identifier?: string
+  /** Only calls about this card. */
+  idZdc?: string
+  /** Only the next N matching calls; forever when absent. */
+  times?: number
+}
+
+export interface ScriptedFault extends ScriptedFaultInput {
+  id: string
+}
+
+export type ScriptedAnswer =
+  | { kind: 'fault', fault: SimulatedFault }
+  | { kind: 'http', status: number, retryAfterSeconds?: number }
+
+export class FaultScript {
+  private faults: ScriptedFault[] = []
+  private lastId = 0
+
+  add (input: ScriptedFaultInput): ScriptedFault {
+    checkScriptedFault(input)
+    this.lastId += 1
+    const fault: ScriptedFault = { ...input, id: String(this.lastId) }
+    this.faults.push(fault)
+    return structuredClone(fault)
+  }
+
+  list (): ScriptedFault[] {
+    return structuredClone(this.faults)
+  }
+
+  remove (id: string): boolean {
+    const before = this.faults.length
+    this.faults = this.faults.filter((fault) => fault.id !== id)
+    return this.faults.length < before
+  }
+
+  clear (): void {
+    this.faults = []
+  }
+
+  /** The answer scripted for this call, if any; a fault with `times` is used up by it. */
+  take (operation: IzlyOperation, about: { identifier?: string, idZdc?: string }): ScriptedAnswer | undefined {
+    const fault = this.faults.find((candidate) =>
+      (candidate.operation === '*' || candidate.operation === operation) &&
+      (candidate.identifier === undefined || candidate.identifier === about.identifier) &&
+      (candidate.idZdc === undefined || candidate.idZdc === about.idZdc))
+    if (fault === undefined) return undefined
+    if (fault.times !== undefined) {
+      fault.times -= 1
+      if (fault.times <= 0) this.remove(fault.id)
+    }
+    return answerOf(fault)
+  }
+}
+
+function answerOf (fault: ScriptedFault): ScriptedAnswer {
+  if (fault.code === undefined) {
+    return fault.retryAfterSeconds === undefined
+      ? { kind: 'http', status: fault.httpStatus }
+      : { kind: 'http', status: fault.httpStatus, retryAfterSeconds: fault.retryAfterSeconds }
+  }
+  return {
+    kind: 'fault',
+    fault: {
+      httpStatus: fault.httpStatus,
+      code: fault.code,
+      message: fault.message ?? `Scripted fault ${fault.code}`,
+      ...(fault.field === undefined ? {} : { field: fault.field }),
+      retryable: fault.retryable ?? isTransientStatus(fault.httpStatus),
+    },
+  }
+}
+
+/** Throws a TypeError naming the first bad field. */
+export function checkScriptedFault (input: ScriptedFaultInput): void {
+  if (input === null || typeof input !== 'object') throw new TypeError('a scripted fault is an object')
+  if (input.operation !== '*' && !isIzlyOperation(input.operation)) throw new TypeError('operation must be an operation of the WSDL or "*"')
+  if (!Number.isInteger(input.httpStatus) || input.httpStatus < 400 || input.httpStatus > 599) throw new TypeError('httpStatus must be an integer from 400 to 599')
+  for (const key of ['code', 'message', 'field', 'identifier', 'idZdc'] as const) {
+    if (input[key] !== undefined && typeof input[key] !== 'string') throw new TypeError(`${key} must be a string`)
+  }
+  if (input.retryable !== undefined && typeof input.retryable !== 'boolean') throw new TypeError('retryable must be a boolean')
+  for (const key of ['times', 'retryAfterSeconds'] as const) {
+    const value = input[key]
+    if (value !== undefined && (!Number.isInteger(value) || value < (key === 'times' ? 1 : 0))) {
+      throw new TypeError(`${key} must be ${key === 'times' ? 'a positive' : 'a non-negative'} integer`)
+    }
+  }
+}

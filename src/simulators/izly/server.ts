@@ -1,0 +1,118 @@
+import { readFile } from 'node:fs/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
+import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from 'fastify'
+import { IZLY_WSDL_PATH } from '../../downstream/izly/wsdl-contract.ts'
+import { CONTROL_PREFIX, controlRoutes } from './control-routes.ts'
+import { IzlySimulatorControls } from './controls.ts'
+import { createIzlySoapService, SOAP_PATH, type SoapExchange, soapExchange } from './soap-service.ts'
+
+export interface IzlySimulatorOptions {
+  /** @defaultValue '127.0.0.1' */
+  host?: string
+  /** 0 picks a free port. @defaultValue 0 */
+  port?: number
+  /** When both are set, SOAP calls without this WS-Security UsernameToken get a 401 IzlyFault. */
+  username?: string
+  password?: string
+  /** Without one the simulator logs nothing. */
+  logger?: FastifyBaseLogger
+}
+
+export interface IzlySimulator extends IzlySimulatorControls {
+  /** The SOAP endpoint, for the client's `endpoint`. */
+  readonly url: string
+  /** The WSDL as served, with this simulator's address in soap:address. */
+  readonly wsdlUrl: string
+  /** Base of the JSON control API, e.g. `${controlUrl}/calls`. */
+  readonly controlUrl: string
+  close (): Promise<void>
+}
+
+/**
+ * An in-process Izly card service, from the same WSDL as the client, with a JSON control API for
+ * tests, the demo and fault drills (faults, outages, latency, locked holders).
+ */
+export async function startIzlySimulator (options: IzlySimulatorOptions = {}): Promise<IzlySimulator> {
+  if ((options.username === undefined) !== (options.password === undefined)) {
+    throw new TypeError('Izly simulator: username and password go together')
+  }
+  const credentials = options.username !== undefined && options.password !== undefined
+    ? { username: options.username, password: options.password }
+    : undefined
+  const controls = new IzlySimulatorControls()
+  const wsdlXml = await readFile(IZLY_WSDL_PATH, 'utf8')
+  const soapService = await createIzlySoapService(wsdlXml, controls, credentials)
+  // Aborted on close, so that calls held back by the latency setting do not hold the close up.
+  const closing = new AbortController()
+
+  const app = Fastify({
+    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
+    logController: new LogController({ disableRequestLogging: true }),
+    forceCloseConnections: true,
+  })
+  app.addContentTypeParser(['text/xml', 'application/soap+xml', 'application/xml'], { parseAs: 'string' }, (_request, body, done) => {
+    done(null, body)
+  })
+  await app.register(controlRoutes, { prefix: CONTROL_PREFIX, controls })
+
+  let servedWsdl = wsdlXml
+  app.get(SOAP_PATH, async (request, reply) => {
+    if (!Object.hasOwn(request.query as object, 'wsdl')) return reply.code(404).send()
+    return reply.type('text/xml; charset=utf-8').send(servedWsdl)
+  })
+
+  app.post(SOAP_PATH, async (request, reply) => {
+    if (controls.latencyMs > 0) await sleep(controls.latencyMs, undefined, { signal: closing.signal }).catch(() => {})
+    if (closing.signal.aborted) return dropConnection(request, reply)
+    if (controls.outage !== 'off') {
+      controls.calls.push({ operation: operationOf(request), at: Date.now(), correlationId: headerOf(request, 'x-correlation-id'), httpStatus: 503, code: 'outage' })
+      if (controls.outage === 'reset') return dropConnection(request, reply)
+      return reply.code(503).header('retry-after', '1').type('text/plain').send('Izly simulator: outage')
+    }
+    const exchange: SoapExchange = {}
+    const answer = await soapExchange.run(exchange, () =>
+      soapService.processRequest(typeof request.body === 'string' ? request.body : '', { url: request.url, headers: request.headers }))
+    if (exchange.bare !== undefined) {
+      const { status, retryAfterSeconds } = exchange.bare
+      if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
+      return reply.code(status).type('text/plain').send(`Izly simulator: scripted HTTP ${status}`)
+    }
+    return reply.code(answer.statusCode).headers(answer.headers).send(answer.body)
+  })
+
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('Izly simulator: no TCP address')
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const base = `http://${host}:${address.port}`
+  const url = `${base}${SOAP_PATH}`
+  servedWsdl = wsdlXml.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${url}$2`)
+  app.log.info({ url, controlUrl: `${base}${CONTROL_PREFIX}`, wsSecurity: credentials !== undefined }, 'Izly simulator listening')
+
+  return Object.assign(controls, {
+    url,
+    wsdlUrl: `${url}?wsdl`,
+    controlUrl: `${base}${CONTROL_PREFIX}`,
+    async close (): Promise<void> {
+      closing.abort()
+      await app.close()
+    },
+  })
+}
+
+function dropConnection (request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.hijack()
+  request.raw.socket.destroy()
+  return reply
+}
+
+/** The operation named by the SOAPAction header (`"urn:leocarte:izly-card-service:v1:OpposeSmartCard"`). */
+function operationOf (request: FastifyRequest): string {
+  const action = (headerOf(request, 'soapaction') ?? '').replace(/"/g, '')
+  return action.slice(Math.max(action.lastIndexOf(':'), action.lastIndexOf('/')) + 1) || 'unknown'
+}
+
+function headerOf (request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}

@@ -1,0 +1,64 @@
+import t from 'tap'
+import {
+  classifyIzlyFailure, IZLY_ERROR_CODES, type IzlyFailure, isTransientStatus,
+} from '../../src/downstream/izly/fault-classification.ts'
+
+function izlyFault (httpStatus: number, code: string, retryable = false): IzlyFailure {
+  return { kind: 'izly-fault', httpStatus, code, message: 'm', retryable }
+}
+
+t.test('every Izly code of izly-crous.md §4 is permanent, and keeps its code', async (t) => {
+  const codes = ['-8', '-9', '-11', '-31', '-41', '-42', '-117']
+  t.same(Object.keys(IZLY_ERROR_CODES).sort(), [...codes].sort(), 'the catalogue lists exactly the documented codes')
+  for (const code of codes) {
+    t.same(classifyIzlyFailure(izlyFault(422, code)), { transient: false, code, httpStatus: 422 }, `422 ${code}`)
+  }
+  t.same(classifyIzlyFailure(izlyFault(422, '-99')), { transient: false, code: '-99', httpStatus: 422 }, 'an undocumented 422 code is permanent too')
+})
+
+t.test('API CROUS statuses without a code', async (t) => {
+  const cases: Array<[number, boolean]> = [
+    [400, false], [401, true], [403, true], [404, false], [405, false], [406, false], [408, true], [409, false],
+    [410, false], [413, false], [422, false], [423, false], [429, true], [462, false],
+    [500, true], [501, true], [502, true], [503, true], [504, true], [599, true],
+  ]
+  for (const [status, transient] of cases) {
+    t.equal(isTransientStatus(status), transient, `isTransientStatus(${status})`)
+    t.same(classifyIzlyFailure(izlyFault(status, '')), { transient, code: `HTTP_${status}`, httpStatus: status }, `fault ${status}`)
+    t.same(classifyIzlyFailure({ kind: 'http', status }), { transient, code: `HTTP_${status}`, httpStatus: status }, `bare HTTP ${status}`)
+  }
+})
+
+t.test('retryable=true makes any fault transient; retryable=false never makes a transient status permanent', async (t) => {
+  t.equal(classifyIzlyFailure(izlyFault(422, '-42', true)).transient, true)
+  t.equal(classifyIzlyFailure(izlyFault(423, 'HTTP_423', true)).transient, true)
+  t.equal(classifyIzlyFailure(izlyFault(503, 'HTTP_503', false)).transient, true)
+  t.equal(classifyIzlyFailure(izlyFault(401, 'HTTP_401', false)).transient, true, 'an expired credential is retried')
+})
+
+t.test('no answer at all is transient', async (t) => {
+  for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'NETWORK_ERROR']) {
+    t.same(classifyIzlyFailure({ kind: 'network', code }), { transient: true, code }, code)
+  }
+  t.same(classifyIzlyFailure({ kind: 'timeout', afterMs: 30_000 }), { transient: true, code: 'TIMEOUT' })
+})
+
+t.test('SOAP faults without an IzlyFault detail', async (t) => {
+  const cases: Array<[string, number, boolean, string]> = [
+    ['soap:Server', 500, true, 'SOAP_Server'],
+    ['soap:Client', 500, false, 'SOAP_Client'],
+    ['Client.Authentication', 500, true, 'SOAP_Client.Authentication'],
+    ['wsse:FailedAuthentication', 500, true, 'SOAP_FailedAuthentication'],
+    ['wsse:InvalidSecurityToken', 500, true, 'SOAP_InvalidSecurityToken'],
+    ['soap:Client', 401, true, 'SOAP_Client'],
+    ['soap:Client', 503, true, 'SOAP_Client'],
+    ['soap:MustUnderstand', 500, true, 'SOAP_MustUnderstand'],
+  ]
+  for (const [faultcode, transportStatus, transient, code] of cases) {
+    t.same(classifyIzlyFailure({ kind: 'soap-fault', faultcode, transportStatus }), { transient, code, httpStatus: transportStatus }, `${faultcode} over ${transportStatus}`)
+  }
+})
+
+t.test('an answer that is not SOAP is permanent: a human looks at the endpoint', async (t) => {
+  t.same(classifyIzlyFailure({ kind: 'invalid-response', status: 200 }), { transient: false, code: 'INVALID_RESPONSE', httpStatus: 200 })
+})
