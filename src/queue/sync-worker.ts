@@ -85,6 +85,11 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
         })
         if (desired === -1) throw new Error(`lease on ${downstream}/${cardId} lost during the call; retrying`)
         metrics.jobOutcomes.inc({ downstream, lane, outcome: result.outcome, code: '' })
+        if (attention !== undefined) {
+          // A newer SGC state went through: the fault met at an older version no longer needs a human.
+          await registry.clearAttention(downstream, cardId)
+          await registry.appendTimeline(cardId, timelineEntry('attention', { downstream, version: attention.version, cleared: 'superseded by a newer state' }))
+        }
         if (result.remoteState === 'opposed' || result.outcome.startsWith('nothing-to-oppose')) {
           metrics.oppositionLag.observe({ downstream }, Math.max(0, Date.now() - record.occurredAtMs) / 1000)
         }

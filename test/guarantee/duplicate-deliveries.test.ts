@@ -1,0 +1,42 @@
+// Drill 4: the same event delivered 1,000 times, some concurrently: one effect at Izly.
+import t from 'tap'
+import { cardEvent } from '../fixtures/card-events.ts'
+import { startTestGateway } from '../helpers/gateway.ts'
+import { callsFor, izlyCard, seedCard, testIzly } from '../helpers/izly.ts'
+import { sleep, waitFor } from '../helpers/wait.ts'
+
+t.test('one event delivered 1,000 times opposes the card once', async (t) => {
+  const izly = await testIzly(t)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url })
+  const enabled = cardEvent({ state: 'ENABLED' })
+  seedCard(izly, enabled)
+  const idZdc = enabled.card.crous?.idZdc as string
+  const disabled = cardEvent({ cardId: enabled.card.id, state: 'DISABLED', disableReason: 'THEFT' })
+
+  const statuses: number[] = []
+  let duplicates = 0
+  // Ten waves of 100 concurrent deliveries, single and batched, while the worker is already at it.
+  for (let wave = 0; wave < 10; wave++) {
+    const answers = await Promise.all(Array.from({ length: 100 }, async (_, i) => {
+      if (i % 10 === 0) {
+        const batch = await gateway.postBatch([disabled])
+        return { status: batch.status, duplicate: batch.body.results[0].status === 'duplicate' }
+      }
+      const single = await gateway.post(disabled)
+      return { status: single.status, duplicate: single.body.duplicate === true }
+    }))
+    for (const answer of answers) {
+      statuses.push(answer.status)
+      if (answer.duplicate) duplicates++
+    }
+  }
+  t.equal(statuses.length, 1000)
+  t.ok(statuses.every((status) => status === 202), 'every delivery is acknowledged')
+  t.equal(duplicates, 999, 'all but the first are recognised as duplicates')
+
+  await waitFor('the opposition', () => izlyCard(izly, idZdc)?.opposed === true)
+  await sleep(1000) // room for any stray second job or sweep to show itself
+  t.equal(callsFor(izly, 'OpposeSmartCard', idZdc).length, 1, 'one OpposeSmartCard call reached Izly')
+  const view = await gateway.admin('GET', `/admin/v1/cards/${enabled.card.id}`)
+  t.equal(view.body.version, 1, 'the card changed once')
+})

@@ -1,0 +1,34 @@
+// Drill 1: Izly down for a while (503s, then connections dropped), then back: every accepted
+// opposition arrives, with its own reason.
+import t from 'tap'
+import type { DisableReason } from '../../src/domain/card-state.ts'
+import { cardEvent } from '../fixtures/card-events.ts'
+import { startTestGateway } from '../helpers/gateway.ts'
+import { izlyCard, seedCard, testIzly } from '../helpers/izly.ts'
+import { sleep, waitFor } from '../helpers/wait.ts'
+
+const REASONS: Array<[DisableReason, string]> = [['LOST', 'DP'], ['THEFT', 'DV'], ['OUT_OF_ORDER', 'CD']]
+
+t.test('oppositions accepted during an Izly outage all arrive once it is back', async (t) => {
+  const izly = await testIzly(t)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url })
+  const cards = Array.from({ length: 30 }, (_, i) => {
+    const reason = REASONS[i % REASONS.length] as [DisableReason, string]
+    const enabled = cardEvent({ state: 'ENABLED' })
+    seedCard(izly, enabled)
+    return { idZdc: enabled.card.crous?.idZdc as string, event: cardEvent({ cardId: enabled.card.id, state: 'DISABLED', disableReason: reason[0] }), expected: reason[1] }
+  })
+
+  izly.setOutage('http503')
+  for (const { event } of cards) t.equal((await gateway.post(event)).status, 202, 'accepted while Izly is down')
+  await waitFor('retries against the outage', () => izly.listCalls().filter((call) => call.code === 'outage').length >= 60)
+  izly.setOutage('reset')
+  await sleep(500)
+  t.ok(cards.every(({ idZdc }) => izlyCard(izly, idZdc)?.opposed === false), 'nothing could be opposed during the outage')
+  const attention = await gateway.admin('GET', '/admin/v1/attention')
+  t.equal(attention.body.count, 0, 'an outage is transient: nothing waits for a human')
+
+  izly.setOutage('off')
+  await waitFor('every opposition', () => cards.every(({ idZdc }) => izlyCard(izly, idZdc)?.opposed === true), 20_000)
+  for (const { idZdc, expected } of cards) t.equal(izlyCard(izly, idZdc)?.reason, expected, `card ${idZdc} opposed with ${expected}`)
+})
