@@ -1,0 +1,354 @@
+/**
+ * `npm run bench`: intake throughput and opposition latency of the gateway, each next to a baseline
+ * measured in the same run. Not a test (no timed assertions); tap does not pick test/bench up.
+ *
+ * The server side (gateway, Izly simulator, bare baseline) runs on the main thread, as in production
+ * where one process serves; the HTTP load comes from a worker thread (load-worker.ts) so that the
+ * client does not compete for the server's event loop. Redis is the one on REDIS_URL / 127.0.0.1:6379.
+ *
+ * BENCH_QUICK=1 divides every count by ten, to try the script out.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis } from 'ioredis'
+import { type Gateway, startGateway } from '../../src/app/gateway.ts'
+import { loadConfig } from '../../src/config/load.ts'
+import { CARD_EVENTS_BATCH_PATH, CARD_EVENTS_PATH } from '../../src/intake/sgc-routes.ts'
+import { createLogger } from '../../src/observability/logger.ts'
+import type { RecordedCall } from '../../src/simulators/izly/controls.ts'
+import { type IzlySimulator, startIzlySimulator } from '../../src/simulators/izly/server.ts'
+import { TEST_SECRET, testEnv } from '../helpers/gateway.ts'
+import { cleanPrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.ts'
+import { BARE_PATH, startBareServer } from './bare.ts'
+import { benchEvent, benchIdZdc, izlySeedOf, range, signAll } from './events.ts'
+import { LoadClient } from './load-client.ts'
+import type { ClosedLoadResult } from './protocol.ts'
+import { machineLine, percentile, type ProbeResult, type Row, renderResults, renderTable, startProbe } from './stats.ts'
+
+const SCALE = process.env.BENCH_QUICK === '1' ? 0.1 : 1
+const scaled = (count: number): number => Math.max(1, Math.round(count * SCALE))
+
+const SINGLE = { warmup: scaled(2_000), requests: scaled(20_000), concurrency: 64, connections: 32 }
+const BATCH = { warmup: 2, batches: scaled(20), size: 1000, concurrency: 4, connections: 4 }
+const OPPOSE = {
+  warmup: 20,
+  count: 200,
+  spacingMs: 20,
+  backlog: scaled(10_000),
+  backlogBatchConcurrency: 2,
+  izlyLatencyMs: 5,
+  /** How long to wait for the last opposition to reach Izly before giving up. */
+  timeoutMs: 90_000,
+}
+/** Series digits keep every phase's cards (and idZdc) apart. */
+const SERIES = { single: 1, batch: 2, idleOppose: 3, backlogOppose: 4, backlog: 5 } as const
+
+/** The Izly endpoint of API-only gateways: never called (no workers), but the config requires one. */
+const UNUSED_IZLY = 'http://127.0.0.1:9/izly'
+/** Phase 3 runs the production queue timings, not the test ones (a 300 ms sweep would scan the backlog non-stop). */
+const PRODUCTION_TIMINGS = { SWEEP_INTERVAL_MS: '10000', STALLED_CHECK_MS: '15000', JOB_LOCK_MS: '60000', IZLY_TIMEOUT_MS: '30000' }
+
+interface Diagnostic {
+  run: string
+  events: number
+  probe: ProbeResult
+  clientElu?: number
+}
+
+const rows: Row[] = []
+const diagnostics: Diagnostic[] = []
+const notes: string[] = []
+
+async function main (): Promise<void> {
+  const began = Date.now()
+  console.log(machineLine())
+  console.log(`redis: ${REDIS_URL}${SCALE !== 1 ? '   (BENCH_QUICK: counts divided by 10)' : ''}`)
+  console.log('')
+
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  await redis.connect()
+  const load = new LoadClient()
+  const bare = await startBareServer()
+  try {
+    await singleIntake(redis, load, bare.url)
+    await batchIntake(redis, load, bare.url)
+    await oppositionLatency(redis, load)
+  } finally {
+    await bare.close()
+    await load.close()
+    redis.disconnect()
+  }
+
+  console.log('')
+  console.log(renderResults(rows))
+  console.log('')
+  console.log('Where the time went (main thread = gateway or bare server, plus the Izly simulator in phase 3; the load generator has its own thread):')
+  console.log(renderTable(
+    ['run', 'wall s', 'main-thread busy', 'loop delay p99 ms', 'node CPU (cores)', 'load-gen busy', 'redis CPU (cores)', 'redis cmds/event'],
+    diagnostics.map(({ run, events, probe, clientElu }) => [
+      run,
+      (probe.wallMs / 1000).toFixed(1),
+      `${(probe.mainElu * 100).toFixed(0)} %`,
+      probe.loopDelayP99Ms.toFixed(1),
+      probe.processCores.toFixed(2),
+      clientElu === undefined ? '-' : `${(clientElu * 100).toFixed(0)} %`,
+      probe.redisCores.toFixed(2),
+      events > 0 ? (probe.redisCommands / events).toFixed(1) : '-',
+    ]),
+    [false, true, true, true, true, true, true, true],
+  ))
+  if (notes.length > 0) {
+    console.log('')
+    for (const note of notes) console.log(`note: ${note}`)
+  }
+  console.log('')
+  console.log(`total run time ${((Date.now() - began) / 1000).toFixed(0)} s`)
+}
+
+// --- Phase 1 and 2: intake throughput -----------------------------------------------------------
+
+async function startApiGateway (prefix: string): Promise<Gateway & { url: string }> {
+  const config = loadConfig(testEnv({ izlyEndpoint: UNUSED_IZLY, prefix, role: 'api', extra: { PORT: '0' } }))
+  const gateway = await startGateway({ config, logger: createLogger('silent'), listen: true })
+  if (gateway.url === undefined) throw new Error('the gateway did not listen')
+  return Object.assign(gateway, { url: gateway.url })
+}
+
+async function singleIntake (redis: Redis, load: LoadClient, bareUrl: string): Promise<void> {
+  console.log(`phase 1: single signed events, ${SINGLE.requests} requests, ${SINGLE.concurrency} in flight over ${SINGLE.connections} connections`)
+  const warm = signAll(range(0, SINGLE.warmup).map((index) => benchEvent(SERIES.single, index, 'ENABLED')), TEST_SECRET)
+  const measured = signAll(range(SINGLE.warmup, SINGLE.requests).map((index) => benchEvent(SERIES.single, index, 'ENABLED')), TEST_SECRET)
+  const prefix = uniquePrefix()
+  const gateway = await startApiGateway(prefix)
+  try {
+    const shape = { concurrency: SINGLE.concurrency, connections: SINGLE.connections, countBatchResults: false }
+    await load.closed({ origin: bareUrl, path: BARE_PATH, ...warm, ...shape })
+    await load.closed({ origin: gateway.url, path: CARD_EVENTS_PATH, ...warm, ...shape })
+
+    const baseline = await timed('single: bare Fastify', SINGLE.requests, redis, async () =>
+      await load.closed({ origin: bareUrl, path: BARE_PATH, ...measured, ...shape }))
+    const subject = await timed('single: gateway', SINGLE.requests, redis, async () =>
+      await load.closed({ origin: gateway.url, path: CARD_EVENTS_PATH, ...measured, ...shape }))
+    expectAll(subject, '202', SINGLE.requests, 'single gateway')
+    expectAll(baseline, '202', SINGLE.requests, 'single bare')
+
+    rows.push(
+      { measure: 'single intake: throughput', gateway: rate(SINGLE.requests, subject), baseline: rate(SINGLE.requests, baseline), unit: 'events/s' },
+      { measure: 'single intake: latency p50 (64 in flight)', gateway: percentile(subject.latenciesMs, 50), baseline: percentile(baseline.latenciesMs, 50), unit: 'ms', digits: 1 },
+      { measure: 'single intake: latency p99 (64 in flight)', gateway: percentile(subject.latenciesMs, 99), baseline: percentile(baseline.latenciesMs, 99), unit: 'ms', digits: 1 },
+    )
+  } finally {
+    await gateway.close()
+    await cleanPrefix(REDIS_URL, prefix)
+  }
+}
+
+async function batchIntake (redis: Redis, load: LoadClient, bareUrl: string): Promise<void> {
+  const total = BATCH.batches * BATCH.size
+  console.log(`phase 2: signed batches of ${BATCH.size}, ${BATCH.batches} batches (${total} events), ${BATCH.concurrency} in flight`)
+  const batchBodies = (first: number, count: number): ReturnType<typeof signAll> => signAll(
+    range(0, count).map((batch) => ({ events: range(first + batch * BATCH.size, BATCH.size).map((index) => benchEvent(SERIES.batch, index, 'ENABLED')) })),
+    TEST_SECRET,
+  )
+  const warm = batchBodies(0, BATCH.warmup)
+  const measured = batchBodies(BATCH.warmup * BATCH.size, BATCH.batches)
+  const prefix = uniquePrefix()
+  const gateway = await startApiGateway(prefix)
+  try {
+    const shape = { concurrency: BATCH.concurrency, connections: BATCH.connections }
+    await load.closed({ origin: bareUrl, path: BARE_PATH, ...warm, ...shape, countBatchResults: false })
+    await load.closed({ origin: gateway.url, path: CARD_EVENTS_BATCH_PATH, ...warm, ...shape, countBatchResults: true })
+
+    const baseline = await timed('batch: bare Fastify', total, redis, async () =>
+      await load.closed({ origin: bareUrl, path: BARE_PATH, ...measured, ...shape, countBatchResults: false }))
+    const subject = await timed('batch: gateway', total, redis, async () =>
+      await load.closed({ origin: gateway.url, path: CARD_EVENTS_BATCH_PATH, ...measured, ...shape, countBatchResults: true }))
+    expectAll(subject, '202', BATCH.batches, 'batch gateway')
+    expectAll(baseline, '202', BATCH.batches, 'batch bare')
+    if ((subject.eventStatuses.accepted ?? 0) !== total) notes.push(`batch gateway: per-event statuses ${JSON.stringify(subject.eventStatuses)}, expected ${total} accepted`)
+
+    rows.push(
+      { measure: `batch intake (${BATCH.size}/request): throughput`, gateway: rate(total, subject), baseline: rate(total, baseline), unit: 'events/s' },
+      { measure: 'batch intake: latency per batch p50', gateway: percentile(subject.latenciesMs, 50), baseline: percentile(baseline.latenciesMs, 50), unit: 'ms', digits: 1 },
+    )
+  } finally {
+    await gateway.close()
+    await cleanPrefix(REDIS_URL, prefix)
+  }
+}
+
+async function timed (run: string, events: number, redis: Redis, body: () => Promise<ClosedLoadResult>): Promise<ClosedLoadResult> {
+  const probe = await startProbe(redis)
+  const result = await body()
+  diagnostics.push({ run, events, probe: await probe.stop(), clientElu: result.clientElu })
+  return result
+}
+
+function rate (events: number, result: ClosedLoadResult): number {
+  return events / (result.elapsedMs / 1000)
+}
+
+function expectAll (result: ClosedLoadResult, status: string, count: number, what: string): void {
+  if ((result.statuses[status] ?? 0) !== count) notes.push(`${what}: HTTP statuses ${JSON.stringify(result.statuses)}, expected ${count} × ${status}`)
+}
+
+// --- Phase 3: opposition latency ----------------------------------------------------------------
+
+interface OppositionRun {
+  /** POST start → Izly's recorded OpposeSmartCard, per opposition, ms. */
+  toIzlyMs: number[]
+  /** POST start → 202 answer, per opposition, ms. */
+  toAckMs: number[]
+  opposedAtIzly: number
+  /** Enablements not yet registered at Izly when the last opposition reached it (simulator's record). */
+  pendingAtLastOpposition: number
+  /** Enablement jobs waiting, active or delayed in the enable lane when the first opposition was sent. */
+  backlogAtFirst: number
+  /** Same count, read when the bench saw the last opposition at Izly (a little after it happened). */
+  backlogAtLastSeen: number
+  /** Enablements registered at Izly per second while the oppositions ran. */
+  drainRate: number
+  oppositionWindowMs: number
+  loadLagMs: number
+}
+
+async function oppositionLatency (redis: Redis, load: LoadClient): Promise<void> {
+  console.log(`phase 3: ${OPPOSE.count} oppositions ${OPPOSE.spacingMs} ms apart, Izly simulator latency ${OPPOSE.izlyLatencyMs} ms per call; idle, then behind ${OPPOSE.backlog} enablements`)
+  const izly = await startIzlySimulator({ host: '127.0.0.1', port: 0 })
+  try {
+    const idle = await oppositionRun(redis, load, izly, { series: SERIES.idleOppose, backlog: 0, warmup: OPPOSE.warmup })
+    const busy = await oppositionRun(redis, load, izly, { series: SERIES.backlogOppose, backlog: OPPOSE.backlog, warmup: 0 })
+    const label = `opposition POST → Izly call (${OPPOSE.backlog} backlog vs idle)`
+    for (const p of [50, 95, 99]) {
+      rows.push({ measure: `${label} p${p}`, gateway: percentile(busy.toIzlyMs, p), baseline: percentile(idle.toIzlyMs, p), unit: 'ms', digits: 1 })
+    }
+    rows.push(
+      { measure: `${label} max`, gateway: Math.max(...busy.toIzlyMs), baseline: Math.max(...idle.toIzlyMs), unit: 'ms', digits: 1 },
+      { measure: 'opposition POST → 202 answer p50', gateway: percentile(busy.toAckMs, 50), baseline: percentile(idle.toAckMs, 50), unit: 'ms', digits: 1 },
+      { measure: 'opposition POST → 202 answer p99', gateway: percentile(busy.toAckMs, 99), baseline: percentile(idle.toAckMs, 99), unit: 'ms', digits: 1 },
+      { measure: 'oppositions that reached Izly as OPPOSED', gateway: busy.opposedAtIzly, baseline: idle.opposedAtIzly, unit: `of ${OPPOSE.count}` },
+      { measure: 'enablement jobs queued when the first opposition was sent', gateway: busy.backlogAtFirst, baseline: idle.backlogAtFirst, unit: 'jobs' },
+      { measure: 'enablements not yet at Izly when the last opposition was', gateway: busy.pendingAtLastOpposition, baseline: idle.pendingAtLastOpposition, unit: `of ${OPPOSE.backlog}` },
+      { measure: 'enablements drained per second meanwhile', gateway: busy.drainRate, baseline: idle.drainRate, unit: 'cards/s', digits: 1 },
+    )
+    notes.push(`phase 3 backlog: enable-lane jobs still queued when the bench saw the last opposition: ${busy.backlogAtLastSeen}; opposition window ${(busy.oppositionWindowMs / 1000).toFixed(1)} s (idle ${(idle.oppositionWindowMs / 1000).toFixed(1)} s)`)
+    if (Math.max(busy.loadLagMs, idle.loadLagMs) > 5) notes.push(`phase 3: the load generator sent some oppositions up to ${Math.max(busy.loadLagMs, idle.loadLagMs).toFixed(0)} ms late (latencies still count from the actual send)`)
+  } finally {
+    await izly.close()
+  }
+}
+
+async function oppositionRun (redis: Redis, load: LoadClient, izly: IzlySimulator, options: { series: number, backlog: number, warmup: number }): Promise<OppositionRun> {
+  const { series, backlog, warmup } = options
+  const name = backlog === 0 ? 'oppose: idle gateway' : `oppose: behind ${backlog} enablements`
+  izly.reset()
+  izly.setLatency(OPPOSE.izlyLatencyMs)
+  const oppositions = range(0, warmup + OPPOSE.count).map((index) => benchEvent(series, index, 'DISABLED'))
+  // Izly already holds these cards, as if enabled long ago, so each opposition really opposes.
+  for (const event of oppositions) izly.putCard(izlySeedOf(event))
+
+  const prefix = uniquePrefix()
+  const config = loadConfig(testEnv({ izlyEndpoint: izly.url, prefix, role: 'all', extra: { PORT: '0', ...PRODUCTION_TIMINGS } }))
+  const gateway = await startGateway({ config, logger: createLogger('silent'), listen: true })
+  const url = gateway.url
+  if (url === undefined) throw new Error('the gateway did not listen')
+  const enableQueue = gateway.queues.queue('izly', 'enable')
+  const queuedEnablements = async (): Promise<number> => {
+    const counts = await enableQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')
+    return Object.values(counts).reduce((sum, count) => sum + count, 0)
+  }
+  try {
+    if (warmup > 0) {
+      const warm = signAll(oppositions.slice(0, warmup), TEST_SECRET)
+      await Promise.all([
+        load.paced({ origin: url, path: CARD_EVENTS_PATH, ...warm, intervalMs: OPPOSE.spacingMs, connections: 8 }),
+        awaitOppositions(izly, range(0, warmup).map((index) => benchIdZdc(series, index))),
+      ])
+    }
+
+    const probe = await startProbe(redis)
+    if (backlog > 0) {
+      const batches = Math.ceil(backlog / BATCH.size)
+      const bodies = signAll(range(0, batches).map((batch) => ({
+        events: range(batch * BATCH.size, Math.min(BATCH.size, backlog - batch * BATCH.size)).map((index) => benchEvent(SERIES.backlog, index, 'ENABLED')),
+      })), TEST_SECRET)
+      const started = Date.now()
+      const posted = await load.closed({ origin: url, path: CARD_EVENTS_BATCH_PATH, ...bodies, concurrency: OPPOSE.backlogBatchConcurrency, connections: OPPOSE.backlogBatchConcurrency, countBatchResults: true })
+      if ((posted.eventStatuses.accepted ?? 0) !== backlog) notes.push(`${name}: backlog batches answered ${JSON.stringify(posted.statuses)} / ${JSON.stringify(posted.eventStatuses)}`)
+      notes.push(`${name}: the ${backlog} enablements took ${((Date.now() - started) / 1000).toFixed(1)} s to post in ${batches} batches; ${countCalls(izly, 'RegisterSmartCard', Number.POSITIVE_INFINITY)} were already at Izly by then`)
+    }
+
+    const measured = signAll(oppositions.slice(warmup), TEST_SECRET)
+    const idZdcs = range(warmup, OPPOSE.count).map((index) => benchIdZdc(series, index))
+    const backlogAtFirst = await queuedEnablements()
+    let backlogAtLastSeen = 0
+    const [sent, calls] = await Promise.all([
+      load.paced({ origin: url, path: CARD_EVENTS_PATH, ...measured, intervalMs: OPPOSE.spacingMs, connections: 8 }),
+      awaitOppositions(izly, idZdcs).then(async (found) => {
+        backlogAtLastSeen = await queuedEnablements()
+        return found
+      }),
+    ])
+    diagnostics.push({ run: name, events: backlog + OPPOSE.count, probe: await probe.stop() })
+
+    const toIzlyMs: number[] = []
+    const toAckMs: number[] = []
+    let opposedAtIzly = 0
+    let lastAt = 0
+    idZdcs.forEach((idZdc, index) => {
+      const call = calls.get(idZdc) as RecordedCall
+      const startedAt = sent.startedAt[index] as number
+      toIzlyMs.push(call.at - startedAt)
+      toAckMs.push((sent.answeredAt[index] as number) - startedAt)
+      if (call.result === 'OPPOSED') opposedAtIzly++
+      lastAt = Math.max(lastAt, call.at)
+    })
+    const bad = sent.statuses.filter((status) => status !== 202).length
+    if (bad > 0) notes.push(`${name}: ${bad} oppositions were not answered 202`)
+    const firstSent = sent.startedAt[0] as number
+    const registeredBeforeFirst = countCalls(izly, 'RegisterSmartCard', firstSent)
+    const registeredByLast = countCalls(izly, 'RegisterSmartCard', lastAt)
+    const windowMs = Math.max(1, lastAt - firstSent)
+    return {
+      toIzlyMs,
+      toAckMs,
+      opposedAtIzly,
+      pendingAtLastOpposition: backlog - registeredByLast,
+      backlogAtFirst,
+      backlogAtLastSeen,
+      drainRate: (registeredByLast - registeredBeforeFirst) / (windowMs / 1000),
+      oppositionWindowMs: windowMs,
+      loadLagMs: sent.maxScheduleLagMs,
+    }
+  } finally {
+    await gateway.close()
+    await cleanPrefix(REDIS_URL, prefix)
+  }
+}
+
+/** Successful calls of `operation` the simulator recorded at or before `until` (epoch ms). */
+function countCalls (izly: IzlySimulator, operation: string, until: number): number {
+  let count = 0
+  for (const call of izly.calls) if (call.operation === operation && call.httpStatus === 200 && call.at <= until) count++
+  return count
+}
+
+/** Waits until Izly recorded an OpposeSmartCard call for every idZdc; the first call of each. */
+async function awaitOppositions (izly: IzlySimulator, idZdcs: string[]): Promise<Map<string, RecordedCall>> {
+  const wanted = new Set(idZdcs)
+  const found = new Map<string, RecordedCall>()
+  const deadline = Date.now() + OPPOSE.timeoutMs
+  // izly.calls only grows (reset empties it in place, before this starts): read new entries only.
+  let scanned = 0
+  for (;;) {
+    const calls = izly.calls
+    for (; scanned < calls.length; scanned++) {
+      const call = calls[scanned] as RecordedCall
+      if (call.operation === 'OpposeSmartCard' && call.idZdc !== undefined && wanted.has(call.idZdc) && !found.has(call.idZdc)) found.set(call.idZdc, call)
+    }
+    if (found.size === wanted.size) return found
+    if (Date.now() > deadline) throw new Error(`only ${found.size} of ${wanted.size} oppositions reached Izly within ${OPPOSE.timeoutMs} ms`)
+    await sleep(5)
+  }
+}
+
+await main()
