@@ -17,12 +17,16 @@ export interface BuildAppOptions {
   logger: Logger
   redis: Redis
   registry: Registry
-  intake: IntakeService
+  /** Without one (a worker-only process), only health and metrics are served. */
+  intake: IntakeService | undefined
   queues: SyncQueues
   metrics: GatewayMetrics
 }
 
-/** Composes the HTTP side; never listens (server start and shutdown belong to the caller). */
+/**
+ * Composes the HTTP side; never listens (server start and shutdown belong to the caller). A worker-only
+ * process still serves health and metrics, so its job outcomes and opposition lag can be scraped.
+ */
 export async function buildApp (options: BuildAppOptions): Promise<FastifyInstance> {
   const { config, registry, queues, metrics } = options
   const app = Fastify({
@@ -48,14 +52,16 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   })
   app.setNotFoundHandler((request, reply) => sendProblem(reply, createProblem({ status: 404, code: 'not-found', detail: `${request.method} ${request.url.split('?')[0] ?? ''} does not exist` })))
 
-  await app.register(sgcIntakeRoutes({
-    intake: options.intake,
-    secrets: config.sgcSecrets,
-    bodyLimitBytes: config.bodyLimitBytes,
-    batchBodyLimitBytes: config.batchBodyLimitBytes,
-  }))
   await app.register(healthRoutes, { redis: options.redis })
   await app.register(metricsRoutes, { metrics, registry, queues })
-  await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, tokens: config.adminTokens })
+  if (options.intake !== undefined) {
+    await app.register(sgcIntakeRoutes({
+      intake: options.intake,
+      secrets: config.sgcSecrets,
+      bodyLimitBytes: config.bodyLimitBytes,
+      batchBodyLimitBytes: config.batchBodyLimitBytes,
+    }))
+    await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, tokens: config.adminTokens })
+  }
   return app
 }

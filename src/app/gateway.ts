@@ -27,7 +27,8 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
-  app: FastifyInstance | undefined
+  /** The API (intake, admin, health, metrics), or only health and metrics in a worker-only process. */
+  app: FastifyInstance
   /** Where the API listens, when it does. */
   url: string | undefined
   registry: Registry
@@ -59,18 +60,15 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const apiQueues = new SyncQueues(redis.intake, keys.bullPrefix(), DOWNSTREAMS)
   const workerQueues = new SyncQueues(redis.worker, keys.bullPrefix(), DOWNSTREAMS)
 
-  let app: FastifyInstance | undefined
   let url: string | undefined
   const workers: Worker[] = []
   let sweeper: Sweeper | undefined
   let izly: IzlyPort | undefined
 
-  if (config.role !== 'worker') {
-    const intake = createIntake({ registry: apiRegistry, queues: apiQueues, downstreams: DOWNSTREAMS, logger, metrics })
-    app = await buildApp({ config, logger, redis: redis.intake, registry: apiRegistry, intake, queues: apiQueues, metrics })
-    if (options.listen !== false) {
-      url = await app.listen({ port: config.port, host: config.host })
-    }
+  const intake = config.role === 'worker' ? undefined : createIntake({ registry: apiRegistry, queues: apiQueues, downstreams: DOWNSTREAMS, logger, metrics })
+  const app = await buildApp({ config, logger, redis: redis.intake, registry: apiRegistry, intake, queues: apiQueues, metrics })
+  if (options.listen !== false) {
+    url = await app.listen({ port: config.port, host: config.host })
   }
 
   if (config.role !== 'api') {
@@ -101,7 +99,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     sweeper,
     async close () {
       closing ??= (async () => {
-        await app?.close()
+        await app.close()
         await sweeper?.stop()
         // Running jobs finish (bounded by the Izly call timeout); unstarted ones stay queued in Redis.
         await Promise.all(workers.map(async (worker) => await worker.close()))

@@ -14,6 +14,7 @@ export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789'
 export function testEnv (options: { izlyEndpoint: string, prefix: string, redisUrl?: string, role?: string, extra?: Record<string, string> }): Record<string, string> {
   return {
     SIMULATORS: 'off',
+    PORT: '0',
     IZLY_SOAP_URL: options.izlyEndpoint,
     SGC_HMAC_SECRETS: TEST_SECRET,
     ADMIN_TOKENS: TEST_ADMIN_TOKEN,
