@@ -6,7 +6,8 @@
  * where one process serves; the HTTP load comes from a worker thread (load-worker.ts) so that the
  * client does not compete for the server's event loop. Redis is the one on REDIS_URL / 127.0.0.1:6379.
  *
- * BENCH_QUICK=1 divides every count by ten, to try the script out.
+ * BENCH_QUICK=1 divides every count by ten, to try the script out; BENCH_PHASES=1,3 runs only those
+ * phases (1 single intake, 2 batch intake, 3 opposition latency), e.g. under --cpu-prof.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
@@ -26,6 +27,7 @@ import { machineLine, percentile, type ProbeResult, type Row, renderResults, ren
 
 const SCALE = process.env.BENCH_QUICK === '1' ? 0.1 : 1
 const scaled = (count: number): number => Math.max(1, Math.round(count * SCALE))
+const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3').split(',').map((phase) => phase.trim()))
 
 const SINGLE = { warmup: scaled(2_000), requests: scaled(20_000), concurrency: 64, connections: 32 }
 const BATCH = { warmup: 2, batches: scaled(20), size: 1000, concurrency: 4, connections: 4 }
@@ -69,9 +71,9 @@ async function main (): Promise<void> {
   const load = new LoadClient()
   const bare = await startBareServer()
   try {
-    await singleIntake(redis, load, bare.url)
-    await batchIntake(redis, load, bare.url)
-    await oppositionLatency(redis, load)
+    if (PHASES.has('1')) await singleIntake(redis, load, bare.url)
+    if (PHASES.has('2')) await batchIntake(redis, load, bare.url)
+    if (PHASES.has('3')) await oppositionLatency(redis, load)
   } finally {
     await bare.close()
     await load.close()
