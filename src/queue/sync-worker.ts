@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { QueueConfig } from '../config/config.ts'
 import type { CardRecord } from '../domain/card-record.ts'
+import type { SyncRecord } from '../domain/sync-record.ts'
 import { type Lane, laneOf } from '../domain/downstream.ts'
 import { DownstreamError } from '../downstream/errors.ts'
 import type { DownstreamSync, SyncResult } from '../downstream/types.ts'
@@ -72,7 +73,7 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
         const attention = await registry.getAttention(downstream, cardId)
         if (attention !== undefined && attention.version === record.version) return 'needs-attention'
 
-        const result = await applyOnce(record, job)
+        const result = await applyOnce(record, confirmed, job)
         if (result === undefined) return 'needs-attention'
         const desired = await registry.confirm({
           downstream,
@@ -105,12 +106,12 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
   }
 
   /** One attempt at the downstream; undefined when a permanent fault put the work in "needs attention". */
-  async function applyOnce (record: CardRecord, job: Job<SyncJobData>): Promise<SyncResult | undefined> {
+  async function applyOnce (record: CardRecord, confirmed: SyncRecord, job: Job<SyncJobData>): Promise<SyncResult | undefined> {
     const cardId = record.card.id
     const correlationId = record.eventId
     const jobLog = log.child({ cardId, correlationId, version: record.version })
     try {
-      return await sync.apply(record, await registry.getSync(downstream, cardId), {
+      return await sync.apply(record, confirmed, {
         correlationId,
         log: jobLog,
         record: async (fields) => await registry.appendTimeline(cardId, timelineEntry('call', { downstream, correlationId, ...fields })),
