@@ -9,6 +9,7 @@ import type { GatewayMetrics } from '../observability/metrics.ts'
 import type { SyncQueues } from '../queue/sync-queues.ts'
 import type { Registry } from '../registry/registry.ts'
 import { adminRoutes } from './admin-routes.ts'
+import { docsRoutes } from './docs-routes.ts'
 import { healthRoutes } from './health-routes.ts'
 import { metricsRoutes } from './metrics-routes.ts'
 
@@ -62,6 +63,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       batchBodyLimitBytes: config.batchBodyLimitBytes,
     }))
     await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, tokens: config.adminTokens })
+    await app.register(docsRoutes)
   }
   return app
 }
