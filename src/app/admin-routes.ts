@@ -47,7 +47,8 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
 
   app.get<{ Params: { cardId: string }, Querystring: { limit?: string } }>('/cards/:cardId/timeline', async (request, reply) => {
     const { cardId } = request.params
-    const limit = Math.min(Math.max(Number(request.query.limit ?? 1000) || 1000, 1), 1000)
+    const asked = Number(request.query.limit ?? 1000)
+    const limit = Number.isFinite(asked) ? Math.min(Math.max(Math.trunc(asked), 1), 1000) : 1000
     const entries = await registry.getTimeline(cardId, limit)
     if (entries.length === 0) return sendProblem(reply, createProblem({ status: 404, code: 'unknown-card', detail: `no history for card ${cardId}` }))
     return { cardId, entries }

@@ -37,7 +37,8 @@ async function closedLoop (job: ClosedLoadJob): Promise<ClosedLoadResult> {
   const pool = new Pool(job.origin, { connections: job.connections, pipelining: 1 })
   const statuses: Record<string, number> = {}
   const eventStatuses: Record<string, number> = {}
-  const latenciesMs = new Array<number>(job.bodies.length)
+  const requests = job.bodies.length * (job.repeat ?? 1)
+  const latenciesMs = new Array<number>(requests)
   let next = 0
   const eluStart = performance.eventLoopUtilization()
   const started = performance.now()
@@ -45,9 +46,10 @@ async function closedLoop (job: ClosedLoadJob): Promise<ClosedLoadResult> {
   async function lane (): Promise<void> {
     for (;;) {
       const index = next++
-      if (index >= job.bodies.length) return
+      if (index >= requests) return
+      const body = index % job.bodies.length
       const t0 = performance.now()
-      const response = await pool.request({ method: 'POST', path: job.path, headers: headersFor(job.signatures[index] ?? ''), body: job.bodies[index] })
+      const response = await pool.request({ method: 'POST', path: job.path, headers: headersFor(job.signatures[body] ?? ''), body: job.bodies[body] })
       const text = await response.body.text()
       latenciesMs[index] = performance.now() - t0
       statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1
@@ -59,12 +61,12 @@ async function closedLoop (job: ClosedLoadJob): Promise<ClosedLoadResult> {
   }
 
   try {
-    await Promise.all(Array.from({ length: Math.min(job.concurrency, job.bodies.length) }, lane))
+    await Promise.all(Array.from({ length: Math.min(job.concurrency, requests) }, lane))
   } finally {
     await pool.close()
   }
   const elapsedMs = performance.now() - started
-  return { kind: 'closed', elapsedMs, statuses, eventStatuses, latenciesMs, clientElu: performance.eventLoopUtilization(eluStart).utilization }
+  return { kind: 'closed', requests, elapsedMs, statuses, eventStatuses, latenciesMs, clientElu: performance.eventLoopUtilization(eluStart).utilization }
 }
 
 /** Open loop: request k leaves at start + k * intervalMs, however slowly the earlier ones are answered. */

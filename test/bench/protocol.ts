@@ -12,6 +12,8 @@ export interface ClosedLoadJob {
   connections: number
   /** Parse each answer as a batch answer and count its per-event statuses. */
   countBatchResults: boolean
+  /** Send the bodies this many times over (only for servers that do not care about duplicates). @defaultValue 1 */
+  repeat?: number
 }
 
 export interface PacedJob {
@@ -29,6 +31,7 @@ export type LoadJob = ClosedLoadJob | PacedJob
 
 export interface ClosedLoadResult {
   kind: 'closed'
+  requests: number
   elapsedMs: number
   /** HTTP status → count. */
   statuses: Record<string, number>

@@ -30,7 +30,15 @@ const scaled = (count: number): number => Math.max(1, Math.round(count * SCALE))
 const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3').split(',').map((phase) => phase.trim()))
 
 const SINGLE = { warmup: scaled(2_000), requests: scaled(20_000), concurrency: 64, connections: 32 }
-const BATCH = { warmup: 2, batches: scaled(20), size: 1000, concurrency: 4, connections: 4 }
+const BATCH = {
+  warmup: 2,
+  batches: scaled(40),
+  size: 1000,
+  concurrency: 4,
+  connections: 4,
+  /** The bare server takes the same batch bodies this many times over, so that its run lasts long enough to time. */
+  baselineRepeat: 10,
+}
 const OPPOSE = {
   warmup: 20,
   count: 200,
@@ -85,7 +93,7 @@ async function main (): Promise<void> {
   console.log('')
   console.log('Where the time went (main thread = gateway or bare server, plus the Izly simulator in phase 3; the load generator has its own thread):')
   console.log(renderTable(
-    ['run', 'wall s', 'main-thread busy', 'loop delay p99 ms', 'node CPU (cores)', 'load-gen busy', 'redis CPU (cores)', 'redis cmds/event'],
+    ['run', 'wall s', 'main-thread busy', 'loop delay p99 ms', 'node CPU (cores)', 'load-gen busy', 'redis CPU (cores)', 'redis cmds/event', 'other CPU (cores)'],
     diagnostics.map(({ run, events, probe, clientElu }) => [
       run,
       (probe.wallMs / 1000).toFixed(1),
@@ -95,9 +103,12 @@ async function main (): Promise<void> {
       clientElu === undefined ? '-' : `${(clientElu * 100).toFixed(0)} %`,
       probe.redisCores.toFixed(2),
       events > 0 ? (probe.redisCommands / events).toFixed(1) : '-',
+      Number.isFinite(probe.otherCores) ? probe.otherCores.toFixed(2) : 'n/a',
     ]),
-    [false, true, true, true, true, true, true, true],
+    [false, true, true, true, true, true, true, true, true],
   ))
+  const busiest = Math.max(...diagnostics.map(({ probe }) => probe.otherCores).filter(Number.isFinite), 0)
+  if (busiest > 0.2) notes.push(`other processes used up to ${busiest.toFixed(2)} cores during a measured run (see "other CPU"): figures from this run are disturbed`)
   if (notes.length > 0) {
     console.log('')
     for (const note of notes) console.log(`note: ${note}`)
@@ -160,16 +171,16 @@ async function batchIntake (redis: Redis, load: LoadClient, bareUrl: string): Pr
     await load.closed({ origin: bareUrl, path: BARE_PATH, ...warm, ...shape, countBatchResults: false })
     await load.closed({ origin: gateway.url, path: CARD_EVENTS_BATCH_PATH, ...warm, ...shape, countBatchResults: true })
 
-    const baseline = await timed('batch: bare Fastify', total, redis, async () =>
-      await load.closed({ origin: bareUrl, path: BARE_PATH, ...measured, ...shape, countBatchResults: false }))
+    const baseline = await timed('batch: bare Fastify', total * BATCH.baselineRepeat, redis, async () =>
+      await load.closed({ origin: bareUrl, path: BARE_PATH, ...measured, ...shape, countBatchResults: false, repeat: BATCH.baselineRepeat }))
     const subject = await timed('batch: gateway', total, redis, async () =>
       await load.closed({ origin: gateway.url, path: CARD_EVENTS_BATCH_PATH, ...measured, ...shape, countBatchResults: true }))
     expectAll(subject, '202', BATCH.batches, 'batch gateway')
-    expectAll(baseline, '202', BATCH.batches, 'batch bare')
+    expectAll(baseline, '202', BATCH.batches * BATCH.baselineRepeat, 'batch bare')
     if ((subject.eventStatuses.accepted ?? 0) !== total) notes.push(`batch gateway: per-event statuses ${JSON.stringify(subject.eventStatuses)}, expected ${total} accepted`)
 
     rows.push(
-      { measure: `batch intake (${BATCH.size}/request): throughput`, gateway: rate(total, subject), baseline: rate(total, baseline), unit: 'events/s' },
+      { measure: `batch intake (${BATCH.size}/request): throughput`, gateway: rate(total, subject), baseline: rate(total * BATCH.baselineRepeat, baseline), unit: 'events/s' },
       { measure: 'batch intake: latency per batch p50', gateway: percentile(subject.latenciesMs, 50), baseline: percentile(baseline.latenciesMs, 50), unit: 'ms', digits: 1 },
     )
   } finally {
@@ -182,6 +193,7 @@ async function timed (run: string, events: number, redis: Redis, body: () => Pro
   const probe = await startProbe(redis)
   const result = await body()
   diagnostics.push({ run, events, probe: await probe.stop(), clientElu: result.clientElu })
+  if (result.clientElu > 0.7) notes.push(`${run}: the load generator thread was ${(result.clientElu * 100).toFixed(0)} % busy, so on this machine the figure is partly bounded by the client sharing the cores`)
   return result
 }
 
@@ -233,7 +245,7 @@ async function oppositionLatency (redis: Redis, load: LoadClient): Promise<void>
       { measure: 'enablements drained per second meanwhile', gateway: busy.drainRate, baseline: idle.drainRate, unit: 'cards/s', digits: 1 },
     )
     notes.push(`phase 3 backlog: enable-lane jobs still queued when the bench saw the last opposition: ${busy.backlogAtLastSeen}; opposition window ${(busy.oppositionWindowMs / 1000).toFixed(1)} s (idle ${(idle.oppositionWindowMs / 1000).toFixed(1)} s)`)
-    if (Math.max(busy.loadLagMs, idle.loadLagMs) > 5) notes.push(`phase 3: the load generator sent some oppositions up to ${Math.max(busy.loadLagMs, idle.loadLagMs).toFixed(0)} ms late (latencies still count from the actual send)`)
+    if (Math.max(busy.loadLagMs, idle.loadLagMs) > 5) notes.push(`phase 3: the load generator sent some oppositions late, at most ${idle.loadLagMs.toFixed(0)} ms (idle) and ${busy.loadLagMs.toFixed(0)} ms (backlog); latencies count from the actual send`)
   } finally {
     await izly.close()
   }
@@ -250,6 +262,7 @@ async function oppositionRun (redis: Redis, load: LoadClient, izly: IzlySimulato
 
   const prefix = uniquePrefix()
   const config = loadConfig(testEnv({ izlyEndpoint: izly.url, prefix, role: 'all', extra: { PORT: '0', ...PRODUCTION_TIMINGS } }))
+  if (backlog === 0) console.log(`  gateway: OPPOSE_CONCURRENCY=${config.queue.opposeConcurrency}, ENABLE_CONCURRENCY=${config.queue.enableConcurrency}, SWEEP_INTERVAL_MS=${config.queue.sweepIntervalMs}; times are Date.now() ms, so ±1 ms`)
   const gateway = await startGateway({ config, logger: createLogger('silent'), listen: true })
   const url = gateway.url
   if (url === undefined) throw new Error('the gateway did not listen')

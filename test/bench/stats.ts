@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import type { Redis } from 'ioredis'
@@ -68,6 +69,20 @@ export interface ProbeResult {
   /** CPU of redis-server, in cores. */
   redisCores: number
   redisCommands: number
+  /** CPU used by everything else on the machine (other test runs...), in cores; NaN where /proc/stat is missing. */
+  otherCores: number
+}
+
+/** Busy CPU time of the whole machine in seconds (Linux /proc/stat, USER_HZ = 100), NaN elsewhere. */
+function machineBusySeconds (): number {
+  try {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number)
+    // user nice system idle iowait irq softirq steal: everything but idle and iowait.
+    const busy = fields.slice(0, 8).reduce((sum, value, index) => index === 3 || index === 4 ? sum : sum + value, 0)
+    return busy / 100
+  } catch {
+    return Number.NaN
+  }
 }
 
 async function redisCounters (redis: Redis): Promise<{ cpu: number, commands: number }> {
@@ -80,6 +95,7 @@ export async function startProbe (redis: Redis): Promise<Probe> {
   const redisStart = await redisCounters(redis)
   const elu = performance.eventLoopUtilization()
   const cpu = process.cpuUsage()
+  const machineStart = machineBusySeconds()
   const delay = monitorEventLoopDelay({ resolution: 10 })
   delay.enable()
   const started = performance.now()
@@ -90,12 +106,16 @@ export async function startProbe (redis: Redis): Promise<Probe> {
       const used = process.cpuUsage(cpu)
       delay.disable()
       const redisEnd = await redisCounters(redis)
+      const machineCores = (machineBusySeconds() - machineStart) * 1000 / wallMs
+      const processCores = (used.user + used.system) / 1000 / wallMs
+      const redisCores = (redisEnd.cpu - redisStart.cpu) * 1000 / wallMs
       return {
         wallMs,
         mainElu,
         loopDelayP99Ms: delay.percentile(99) / 1e6,
-        processCores: (used.user + used.system) / 1000 / wallMs,
-        redisCores: (redisEnd.cpu - redisStart.cpu) * 1000 / wallMs,
+        processCores,
+        redisCores,
+        otherCores: Math.max(0, machineCores - processCores - redisCores),
         // The INFO call itself is one command.
         redisCommands: redisEnd.commands - redisStart.commands - 1,
       }
