@@ -1,5 +1,8 @@
 import type { DownstreamName } from '../domain/downstream.ts'
 
+/** Identifiers a card can be looked up by (SPEC §7): chip serial, Izly card number, ESCN. */
+export type CardIdentifierKind = 'csn' | 'idZdc' | 'escn'
+
 /** Every Redis key the registry writes is built here, under one prefix (several gateways may share a Redis). */
 export interface RegistryKeys {
   event (eventId: string): string
@@ -8,6 +11,8 @@ export interface RegistryKeys {
   sync (downstream: DownstreamName, cardId: string): string
   dirty (downstream: DownstreamName): string
   lease (downstream: DownstreamName, cardId: string): string
+  /** Card id by one of the card's identifiers, for the validity lookups. */
+  index (kind: CardIdentifierKind, value: string): string
   attention (): string
   bullPrefix (): string
 }
@@ -20,6 +25,7 @@ export function buildKeys (prefix: string): RegistryKeys {
     sync: (downstream, cardId) => `${prefix}:sync:${downstream}:${cardId}`,
     dirty: (downstream) => `${prefix}:dirty:${downstream}`,
     lease: (downstream, cardId) => `${prefix}:lease:${downstream}:${cardId}`,
+    index: (kind, value) => `${prefix}:index:${kind}:${value}`,
     attention: () => `${prefix}:attention`,
     bullPrefix: () => `${prefix}:bull`,
   }

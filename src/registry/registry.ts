@@ -6,7 +6,7 @@ import type { DownstreamName } from '../domain/downstream.ts'
 import { NEVER_SYNCED, type RemoteCardState, type SyncRecord } from '../domain/sync-record.ts'
 import { type IntakeResult, type IntakeService, RegistryUnavailableError } from '../intake/intake-service.ts'
 import type { AttentionEntry } from './attention.ts'
-import type { RegistryKeys } from './keys.ts'
+import type { CardIdentifierKind, RegistryKeys } from './keys.ts'
 import { defineRegistryCommands, type RegistryCommands } from './scripts.ts'
 import { type TimelineEntry, timelineEntry } from './timeline.ts'
 
@@ -53,13 +53,14 @@ export class Registry implements IntakeService {
 
   async accept (event: CardEvent, fingerprint: string): Promise<IntakeResult> {
     const cardId = event.card.id
-    const keys = [this.keys.event(event.eventId), this.keys.card(cardId), this.keys.timeline(cardId),
+    const fixedKeys = [this.keys.event(event.eventId), this.keys.card(cardId), this.keys.timeline(cardId),
       ...this.#downstreams.map((downstream) => this.keys.dirty(downstream))]
     try {
       for (let round = 0; round < MAX_INTAKE_ROUNDS; round++) {
         const current = await this.getCard(cardId)
         const acceptedAtMs = this.#now()
         const merge = mergeEvent(current, event, acceptedAtMs)
+        const keys = merge.applied ? [...fixedKeys, ...this.#indexKeys(merge.record)] : fixedKeys
         const version = merge.applied ? merge.record.version : (current?.version ?? 0)
         const entry = timelineEntry('event', {
           eventId: event.eventId,
@@ -71,7 +72,7 @@ export class Registry implements IntakeService {
         }, acceptedAtMs)
         const [status, detail] = await this.#redis.leoIntake(keys.length, ...keys,
           fingerprint, cardId, String(current?.version ?? 0), merge.applied ? JSON.stringify(merge.record) : '',
-          String(version), JSON.stringify(entry), acceptedAtMs, this.#timelineCap)
+          String(version), JSON.stringify(entry), acceptedAtMs, this.#timelineCap, this.#downstreams.length)
         if (status === 'accepted') return { status, eventId: event.eventId, cardId, version: Number(detail), applied: merge.applied }
         if (status === 'duplicate') return { status, eventId: event.eventId, cardId: detail }
         if (status === 'conflict') return { status, eventId: event.eventId }
@@ -85,6 +86,26 @@ export class Registry implements IntakeService {
   async getCard (cardId: string): Promise<CardRecord | undefined> {
     const json = await this.#redis.hget(this.keys.card(cardId), 'record')
     return json === null ? undefined : JSON.parse(json) as CardRecord
+  }
+
+  /**
+   * The card an identifier belongs to. The index may point at a card that has since taken another
+   * identifier (a CSN re-encoded): the record decides, so such a stale entry reads as unknown.
+   */
+  async findCard (kind: CardIdentifierKind, value: string): Promise<CardRecord | undefined> {
+    const cardId = await this.#redis.get(this.keys.index(kind, value))
+    if (cardId === null) return undefined
+    const record = await this.getCard(cardId)
+    return record !== undefined && identifierOf(record, kind) === value ? record : undefined
+  }
+
+  #indexKeys (record: CardRecord): string[] {
+    const keys: string[] = []
+    for (const kind of ['csn', 'idZdc', 'escn'] as const) {
+      const value = identifierOf(record, kind)
+      if (value !== undefined) keys.push(this.keys.index(kind, value))
+    }
+    return keys
   }
 
   async getSync (downstream: DownstreamName, cardId: string): Promise<SyncRecord> {
@@ -169,6 +190,12 @@ export class Registry implements IntakeService {
   async touchDirty (downstream: DownstreamName, cardId: string): Promise<void> {
     await this.#redis.zadd(this.keys.dirty(downstream), 'XX', this.#now(), cardId)
   }
+}
+
+function identifierOf (record: CardRecord, kind: CardIdentifierKind): string | undefined {
+  if (kind === 'csn') return record.card.csn
+  if (kind === 'idZdc') return record.card.crous?.idZdc
+  return record.card.escn
 }
 
 function attentionField (downstream: DownstreamName, cardId: string): string {

@@ -87,3 +87,23 @@ t.test('leases exclude a second holder and are released only by their owner', as
   t.type(await registry.acquireLease('izly', 'c', 10_000), 'string')
   t.ok(await countKeys(redis, prefix) > 0)
 })
+
+t.test('a card can be found by its CSN, its Izly number and its ESCN, as soon as its event is accepted', async (t) => {
+  const prefix = uniquePrefix()
+  const redis = await testRedis(t, prefix)
+  const registry = testRegistry(redis, prefix)
+  const event = cardEvent({ state: 'ENABLED', occurredAt: '2026-11-01T10:00:00Z' })
+  event.card.escn = '7d3c2a10-1f2e-11ee-8c90-000000012345'
+  await registry.accept(event, 'a')
+  t.equal((await registry.findCard('csn', event.card.csn as string))?.card.id, event.card.id)
+  t.equal((await registry.findCard('idZdc', event.card.crous?.idZdc as string))?.card.id, event.card.id)
+  t.equal((await registry.findCard('escn', event.card.escn))?.card.id, event.card.id)
+  t.equal(await registry.findCard('csn', 'FFFFFFFFFFFFFF'), undefined)
+
+  // Re-encoded chip: the old CSN no longer leads to the card.
+  const reencoded = cardEvent({ cardId: event.card.id, state: 'ENABLED', occurredAt: '2026-11-01T11:00:00Z' })
+  reencoded.card.csn = 'ABCDEF01234567'
+  await registry.accept(reencoded, 'b')
+  t.equal(await registry.findCard('csn', event.card.csn as string), undefined, 'stale index entry reads as unknown')
+  t.equal((await registry.findCard('csn', 'ABCDEF01234567'))?.card.id, event.card.id)
+})

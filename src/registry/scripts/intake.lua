@@ -1,9 +1,10 @@
--- (Variable key count: 3 + one dirty set per downstream.)
--- Accepts one card event atomically: idempotency record, desired state, timeline and the
--- "dirty" marks that wake the sync. Either all of it is written or none of it.
--- KEYS[1] event key, KEYS[2] card key, KEYS[3] timeline key, KEYS[4..] dirty sets (one per downstream)
+-- Accepts one card event atomically: idempotency record, desired state, lookup indexes, timeline and
+-- the "dirty" marks that wake the sync. Either all of it is written or none of it.
+-- Variable key count: KEYS[1] event key, KEYS[2] card key, KEYS[3] timeline key, then ARGV[9] dirty sets
+-- (one per downstream), then index keys (CSN, idZdc, ESCN of the card) that point to the card id.
 -- ARGV[1] fingerprint, ARGV[2] card id, ARGV[3] version the caller read, ARGV[4] new record JSON ('' = late event,
--- history only), ARGV[5] new version, ARGV[6] timeline entry JSON, ARGV[7] now (ms), ARGV[8] timeline cap
+-- history only), ARGV[5] new version, ARGV[6] timeline entry JSON, ARGV[7] now (ms), ARGV[8] timeline cap,
+-- ARGV[9] number of dirty-set keys
 local held = redis.call('GET', KEYS[1])
 if held then
   local cut = string.find(held, '\n', 1, true)
@@ -20,8 +21,12 @@ end
 redis.call('SET', KEYS[1], ARGV[1] .. '\n' .. ARGV[2])
 if ARGV[4] ~= '' then
   redis.call('HSET', KEYS[2], 'version', ARGV[5], 'record', ARGV[4])
-  for i = 4, #KEYS do
+  local dirtyEnd = 3 + tonumber(ARGV[9])
+  for i = 4, dirtyEnd do
     redis.call('ZADD', KEYS[i], 'NX', ARGV[7], ARGV[2])
+  end
+  for i = dirtyEnd + 1, #KEYS do
+    redis.call('SET', KEYS[i], ARGV[2])
   end
 end
 redis.call('RPUSH', KEYS[3], ARGV[6])
