@@ -23,7 +23,7 @@ import { BARE_PATH, startBareServer } from './bare.ts'
 import { benchEvent, benchIdZdc, izlySeedOf, range, signAll } from './events.ts'
 import { LoadClient } from './load-client.ts'
 import type { ClosedLoadResult } from './protocol.ts'
-import { machineLine, percentile, type ProbeResult, type Row, renderResults, renderTable, startProbe } from './stats.ts'
+import { machineLine, percentile, type ProbeResult, type Row, renderResults, renderTable, startProbe, waitForQuiet } from './stats.ts'
 
 const SCALE = process.env.BENCH_QUICK === '1' ? 0.1 : 1
 const scaled = (count: number): number => Math.max(1, Math.round(count * SCALE))
@@ -63,6 +63,9 @@ interface Diagnostic {
   probe: ProbeResult
   clientElu?: number
 }
+
+/** Time the whole run may spend waiting for other processes to calm down before a measured stretch. */
+const quietBudget = { ms: 60_000 }
 
 const rows: Row[] = []
 const diagnostics: Diagnostic[] = []
@@ -114,7 +117,7 @@ async function main (): Promise<void> {
     for (const note of notes) console.log(`note: ${note}`)
   }
   console.log('')
-  console.log(`total run time ${((Date.now() - began) / 1000).toFixed(0)} s`)
+  console.log(`total run time ${((Date.now() - began) / 1000).toFixed(0)} s (of which ${((60_000 - Math.max(0, quietBudget.ms)) / 1000).toFixed(0)} s waiting for other processes to go quiet)`)
 }
 
 // --- Phase 1 and 2: intake throughput -----------------------------------------------------------
@@ -190,6 +193,7 @@ async function batchIntake (redis: Redis, load: LoadClient, bareUrl: string): Pr
 }
 
 async function timed (run: string, events: number, redis: Redis, body: () => Promise<ClosedLoadResult>): Promise<ClosedLoadResult> {
+  await waitForQuiet(quietBudget)
   const probe = await startProbe(redis)
   const result = await body()
   diagnostics.push({ run, events, probe: await probe.stop(), clientElu: result.clientElu })
@@ -280,6 +284,7 @@ async function oppositionRun (redis: Redis, load: LoadClient, izly: IzlySimulato
       ])
     }
 
+    await waitForQuiet(quietBudget)
     const probe = await startProbe(redis)
     if (backlog > 0) {
       const batches = Math.ceil(backlog / BATCH.size)
