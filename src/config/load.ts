@@ -34,6 +34,10 @@ export function loadConfig (env: Env = process.env): Config {
   if ((izlyUsername === undefined) !== (izlyPassword === undefined)) {
     throw new ConfigError(izlyUsername === undefined ? 'IZLY_USERNAME' : 'IZLY_PASSWORD', 'IZLY_USERNAME and IZLY_PASSWORD go together')
   }
+  if (izlyUsername !== undefined && izlySoapUrl !== undefined && !isTlsOrLoopback(izlySoapUrl)) {
+    // The UsernameToken carries the password in clear (PasswordText): only TLS protects it.
+    throw new ConfigError('IZLY_SOAP_URL', 'must be https:// when IZLY_USERNAME is set (the WS-Security password would travel in clear)')
+  }
 
   const role = oneOf<GatewayRole>(read, 'GATEWAY_ROLE', ['api', 'worker', 'all'], 'all')
   let sgcSecrets = list(read('SGC_HMAC_SECRETS'))
@@ -157,6 +161,11 @@ function optionalUrl (read: Reader, name: string): string | undefined {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, 'must be an http(s) URL')
   return raw
+}
+
+function isTlsOrLoopback (raw: string): boolean {
+  const url = new URL(raw)
+  return url.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
 }
 
 function redisUrl (read: Reader): string {

@@ -40,6 +40,7 @@ t.test('every bad value names its variable', async (t) => {
     [{ SIMULATORS: 'off' }, 'IZLY_SOAP_URL'],
     [{ IZLY_SOAP_URL: 'not a url' }, 'IZLY_SOAP_URL'],
     [{ IZLY_USERNAME: 'u' }, 'IZLY_PASSWORD'],
+    [{ IZLY_SOAP_URL: 'http://izly.example/soap', IZLY_USERNAME: 'u', IZLY_PASSWORD: 'p', SGC_HMAC_SECRETS: SECRET }, 'IZLY_SOAP_URL'],
     [{ ESC_PIC: '12345' }, 'ESC_PIC'],
     [{ ESC_ON_DISABLE: 'remove' }, 'ESC_ON_DISABLE'],
     [{ SGC_HMAC_SECRETS: 'short' }, 'SGC_HMAC_SECRETS'],
