@@ -1,5 +1,6 @@
 import t from 'tap'
-import { parseRetryAfter, readSoapFailure } from '../../src/downstream/izly/soap-failure.ts'
+import { readSoapFailure } from '../../src/downstream/izly/soap-failure.ts'
+import { parseRetryAfter } from '../../src/downstream/retry-after.ts'
 
 function faultError (detail: unknown, status = 500, faultcode = 'soap:Client') {
   return { root: { Envelope: { Body: { Fault: { faultcode, faultstring: 'x', detail } } } }, response: { status, headers: {} } }

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https'
 import { type Client, createClientAsync, WSSecurity } from 'soap'
 import type { IzlyOppositionReason, IzlyRightHolder, IzlySmartCard } from '../../domain/izly-plan.ts'
 import { DownstreamError } from '../errors.ts'
+import { maskPersonalData } from '../mask.ts'
 import { classifyIzlyFailure, IZLY_ALREADY_OPPOSED, IZLY_ERROR_CODES, type IzlyFailure } from './fault-classification.ts'
 import type {
   IzlyAccountStatus, IzlyBlockingStatus, IzlyCallContext, IzlyOppositionOutcome, IzlyPort,
@@ -167,14 +168,6 @@ function describeFailure (failure: IzlyFailure): string {
     case 'timeout': return `no answer within ${failure.afterMs} ms`
     case 'invalid-response': return `answer is not a SOAP response of the WSDL (HTTP ${failure.status})`
   }
-}
-
-function maskPersonalData (text: string): string {
-  return text
-    .replace(/[^\s@]+@[^\s@]+/g, '<e-mail>')
-    .replace(/\b\d{9,10}[A-Za-z]{1,2}\b/g, '<ine>')
-    .replace(/\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\/\d{1,2}\/\d{4}\b/g, '<date>')
-    .slice(0, 160)
 }
 
 function readRightHolderStatus (body: Record<string, unknown>): IzlyRightHolderStatus {

@@ -1,3 +1,4 @@
+import { parseRetryAfter } from '../retry-after.ts'
 import type { IzlyFailure } from './fault-classification.ts'
 import { textOf } from './soap-mapping.ts'
 
@@ -24,15 +25,6 @@ export function readSoapFailure (error: unknown, timeoutMs: number): IzlyFailure
   // ERR_CANCELED: the call's AbortSignal.timeout fired; ECONNABORTED/ETIMEDOUT: axios' own timeouts.
   if (code === 'ERR_CANCELED' || code === 'ECONNABORTED' || code === 'ETIMEDOUT') return { kind: 'timeout', afterMs: timeoutMs }
   return { kind: 'network', code: code ?? 'NETWORK_ERROR' }
-}
-
-/** Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3), in milliseconds from now. */
-export function parseRetryAfter (value: string | undefined, nowMs = Date.now()): number | undefined {
-  const trimmed = value?.trim()
-  if (trimmed === undefined || trimmed === '') return undefined
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
-  const at = Date.parse(trimmed)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
 }
 
 interface SoapErrorShape {

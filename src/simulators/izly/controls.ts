@@ -1,10 +1,7 @@
 import { IZLY_ACCOUNT_STATUSES, IZLY_BLOCKING_STATUSES } from '../../downstream/izly/port.ts'
+import { SimulatorControls } from '../controls.ts'
 import { FaultScript, type ScriptedFault, type ScriptedFaultInput } from './fault-script.ts'
 import { type CardSeed, type HolderPatch, IzlyState, type IzlyStateDump, type SimulatedCard, type SimulatedHolder } from './state.ts'
-
-export const OUTAGE_MODES = ['off', 'http503', 'reset'] as const
-/** `http503` answers every SOAP call 503; `reset` destroys the connection without an answer. */
-export type OutageMode = (typeof OUTAGE_MODES)[number]
 
 /**
  * What the simulator recorded of a SOAP call: the keys of what it was about and what it answered,
@@ -30,43 +27,10 @@ export interface CallSummary {
   reason?: string
 }
 
-/**
- * Everything a test or a fault drill can change in the simulator, in process. The control API
- * (control-routes.ts) is a thin HTTP face of these methods.
- */
-export class IzlySimulatorControls {
+/** Everything a test or a fault drill can change in the Izly simulator, beyond the common switches. */
+export class IzlySimulatorControls extends SimulatorControls<ScriptedFaultInput, ScriptedFault, RecordedCall> {
   readonly state = new IzlyState()
   readonly faults = new FaultScript()
-  readonly calls: RecordedCall[] = []
-  outage: OutageMode = 'off'
-  /** Added before every SOAP answer, in milliseconds. */
-  latencyMs = 0
-
-  scriptFault (input: ScriptedFaultInput): ScriptedFault {
-    return this.faults.add(input)
-  }
-
-  listFaults (): ScriptedFault[] {
-    return this.faults.list()
-  }
-
-  removeFault (id: string): boolean {
-    return this.faults.remove(id)
-  }
-
-  clearFaults (): void {
-    this.faults.clear()
-  }
-
-  setOutage (mode: OutageMode): void {
-    if (!(OUTAGE_MODES as readonly string[]).includes(mode)) throw new TypeError(`mode must be one of ${OUTAGE_MODES.join(', ')}`)
-    this.outage = mode
-  }
-
-  setLatency (ms: number): void {
-    if (!Number.isInteger(ms) || ms < 0) throw new TypeError('ms must be a non-negative integer')
-    this.latencyMs = ms
-  }
 
   lockHolder (identifier: string): SimulatedHolder {
     return this.patchHolder(identifier, { locked: true })
@@ -88,25 +52,14 @@ export class IzlySimulatorControls {
     return structuredClone(this.state.putCard(seed))
   }
 
-  listCalls (): RecordedCall[] {
-    return structuredClone(this.calls)
-  }
-
-  clearCalls (): void {
-    this.calls.length = 0
-  }
-
   dumpState (): IzlyStateDump {
     return this.state.dump()
   }
 
   /** Back to an empty simulator: no holders, cards, faults, calls, outage or latency. */
-  reset (): void {
+  override reset (): void {
     this.state.reset()
-    this.faults.clear()
-    this.clearCalls()
-    this.outage = 'off'
-    this.latencyMs = 0
+    super.reset()
   }
 }
 

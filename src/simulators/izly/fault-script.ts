@@ -1,5 +1,6 @@
 import { isTransientStatus } from '../../downstream/izly/fault-classification.ts'
 import { isIzlyOperation, type IzlyOperation } from '../../downstream/izly/wsdl-contract.ts'
+import { ScriptedFaults } from '../scripted-faults.ts'
 import type { SimulatedFault } from './state.ts'
 
 /**
@@ -35,43 +36,31 @@ export type ScriptedAnswer =
   | { kind: 'http', status: number, retryAfterSeconds?: number }
 
 export class FaultScript {
-  private faults: ScriptedFault[] = []
-  private lastId = 0
+  readonly #faults = new ScriptedFaults<ScriptedFaultInput>(checkScriptedFault)
 
   add (input: ScriptedFaultInput): ScriptedFault {
-    checkScriptedFault(input)
-    this.lastId += 1
-    const fault: ScriptedFault = { ...input, id: String(this.lastId) }
-    this.faults.push(fault)
-    return structuredClone(fault)
+    return this.#faults.add(input)
   }
 
   list (): ScriptedFault[] {
-    return structuredClone(this.faults)
+    return this.#faults.list()
   }
 
   remove (id: string): boolean {
-    const before = this.faults.length
-    this.faults = this.faults.filter((fault) => fault.id !== id)
-    return this.faults.length < before
+    return this.#faults.remove(id)
   }
 
   clear (): void {
-    this.faults = []
+    this.#faults.clear()
   }
 
   /** The answer scripted for this call, if any; a fault with `times` is used up by it. */
   take (operation: IzlyOperation, about: { identifier?: string, idZdc?: string }): ScriptedAnswer | undefined {
-    const fault = this.faults.find((candidate) =>
+    const fault = this.#faults.take((candidate) =>
       (candidate.operation === '*' || candidate.operation === operation) &&
       (candidate.identifier === undefined || candidate.identifier === about.identifier) &&
       (candidate.idZdc === undefined || candidate.idZdc === about.idZdc))
-    if (fault === undefined) return undefined
-    if (fault.times !== undefined) {
-      fault.times -= 1
-      if (fault.times <= 0) this.remove(fault.id)
-    }
-    return answerOf(fault)
+    return fault === undefined ? undefined : answerOf(fault)
   }
 }
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
-import { setTimeout as sleep } from 'node:timers/promises'
-import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyRequest, LogController } from 'fastify'
 import { IZLY_WSDL_PATH } from '../../downstream/izly/wsdl-contract.ts'
+import { holdOrRefuse } from '../outage.ts'
 import { CONTROL_PREFIX, controlRoutes } from './control-routes.ts'
 import { IzlySimulatorControls } from './controls.ts'
 import { createIzlySoapService, SOAP_PATH, type SoapExchange, soapExchange } from './soap-service.ts'
@@ -62,13 +62,12 @@ export async function startIzlySimulator (options: IzlySimulatorOptions = {}): P
   })
 
   app.post(SOAP_PATH, async (request, reply) => {
-    if (controls.latencyMs > 0) await sleep(controls.latencyMs, undefined, { signal: closing.signal }).catch(() => {})
-    if (closing.signal.aborted) return dropConnection(request, reply)
-    if (controls.outage !== 'off') {
-      controls.calls.push({ operation: operationOf(request), at: Date.now(), correlationId: headerOf(request, 'x-correlation-id'), httpStatus: 503, code: 'outage' })
-      if (controls.outage === 'reset') return dropConnection(request, reply)
-      return reply.code(503).header('retry-after', '1').type('text/plain').send('Izly simulator: outage')
-    }
+    const handled = await holdOrRefuse(controls, closing.signal, request, reply, {
+      record: () => controls.calls.push({ operation: operationOf(request), at: Date.now(), correlationId: headerOf(request, 'x-correlation-id'), httpStatus: 503, code: 'outage' }),
+      contentType: 'text/plain',
+      body: 'Izly simulator: outage',
+    })
+    if (handled) return reply
     const exchange: SoapExchange = {}
     const answer = await soapExchange.run(exchange, () =>
       soapService.processRequest(typeof request.body === 'string' ? request.body : '', { url: request.url, headers: request.headers }))
@@ -98,12 +97,6 @@ export async function startIzlySimulator (options: IzlySimulatorOptions = {}): P
       await app.close()
     },
   })
-}
-
-function dropConnection (request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  reply.hijack()
-  request.raw.socket.destroy()
-  return reply
 }
 
 /** The operation named by the SOAPAction header (`"urn:leocarte:izly-card-service:v1:OpposeSmartCard"`). */

@@ -1,0 +1,80 @@
+import { DownstreamError } from '../errors.ts'
+import { maskPersonalData } from '../mask.ts'
+
+/**
+ * Which ESC Router answers are worth retrying (esc-router.md §5, SPEC §6). Pure: the client reads a
+ * failure off the wire, this file judges it and words it.
+ */
+
+/** Router codes the gateway acts on (esc-router.md §5). */
+export const ESC_PERSON_EXISTS = 'ER-0019'
+export const ESC_CARD_EXISTS = 'ER-0002'
+export const ESC_ACCESS_DENIED = 'SE-0000'
+
+export type EscFailure =
+  /** An HTTP error answer; `code` and `message` from the router's `{code, message}` body when it sent one. */
+  | { kind: 'http', status: number, code?: string, message?: string, retryAfterMs?: number }
+  /** A 3xx: never followed, as the token would go along. */
+  | { kind: 'redirect', status: number, location?: string }
+  /** No answer: connection refused or reset, DNS, TLS, or a timeout (`timeout` names which). */
+  | { kind: 'network', code: string, timeout?: 'connect' | 'headers' | 'body' }
+  /** A request the gateway refuses to send: the router would refuse it too. */
+  | { kind: 'local', code: string, field: string, message: string }
+
+/**
+ * 429 and 5xx are the router's own trouble or its rate limit, 408 asks to come back: retried. Every other
+ * status is a verdict on the request or on the token (401/403 `SE-0000`: wrong or unauthorised token,
+ * another organisation's person), which no retry changes: a human looks.
+ */
+export function isTransientEscStatus (status: number): boolean {
+  return status >= 500 || status === 429 || status === 408
+}
+
+/** The DownstreamError a failure of `operation` (e.g. `POST person`; never a path, which may hold an ESI) calls for. */
+export function escError (operation: string, failure: EscFailure): DownstreamError {
+  switch (failure.kind) {
+    case 'http': {
+      const routerText = failure.message === undefined || failure.message === '' ? '' : ` (${maskPersonalData(failure.message)})`
+      return new DownstreamError({
+        downstream: 'esc',
+        code: failure.code ?? `HTTP_${failure.status}`,
+        message: `ESC Router ${operation} failed: HTTP ${failure.status}${failure.code === undefined ? '' : ` ${failure.code}`}${routerText}`,
+        transient: isTransientEscStatus(failure.status),
+        httpStatus: failure.status,
+        ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+      })
+    }
+    case 'redirect':
+      return new DownstreamError({
+        downstream: 'esc',
+        code: `HTTP_${failure.status}`,
+        message: `ESC Router ${operation} answered a redirect${failure.location === undefined ? '' : ` to ${originOf(failure.location)}`}, not followed (the token is never sent on): check ESC_ROUTER_URL`,
+        transient: false,
+        httpStatus: failure.status,
+      })
+    case 'network':
+      return new DownstreamError({
+        downstream: 'esc',
+        code: failure.timeout === undefined ? failure.code : 'TIMEOUT',
+        message: `ESC Router ${operation} failed: ${failure.timeout === undefined ? `network error ${failure.code}` : `no ${failure.timeout === 'connect' ? 'connection' : failure.timeout} within the timeout`}`,
+        transient: true,
+      })
+    case 'local':
+      return new DownstreamError({
+        downstream: 'esc',
+        code: failure.code,
+        message: `ESC Router ${operation} not sent: ${failure.field} ${failure.message}`,
+        transient: false,
+        field: failure.field,
+      })
+  }
+}
+
+/** Only the origin of a Location: its path could carry an identifier. */
+function originOf (location: string): string {
+  try {
+    return new URL(location).origin
+  } catch {
+    return 'another address'
+  }
+}

@@ -1,0 +1,66 @@
+import { checkLatency, checkOutageMode, type OutageMode } from './outage.ts'
+
+/** Scripted faults as a simulator keeps them (ScriptedFaults, or a wrapper of it). */
+export interface FaultList<Input, Fault> {
+  add (input: Input): Fault
+  list (): Fault[]
+  remove (id: string): boolean
+  clear (): void
+}
+
+/**
+ * The switches every simulator offers a test or a fault drill, in process: scripted faults, an
+ * outage, added latency, and the calls it received. Each simulator adds its own state and seeds; its
+ * control API (control-routes.ts) is a thin HTTP face of these methods.
+ */
+export abstract class SimulatorControls<Input, Fault, Call> {
+  abstract readonly faults: FaultList<Input, Fault>
+  readonly calls: Call[] = []
+  outage: OutageMode = 'off'
+  /** Added before every answer, in milliseconds. */
+  latencyMs = 0
+
+  scriptFault (input: Input): Fault {
+    return this.faults.add(input)
+  }
+
+  listFaults (): Fault[] {
+    return this.faults.list()
+  }
+
+  removeFault (id: string): boolean {
+    return this.faults.remove(id)
+  }
+
+  clearFaults (): void {
+    this.faults.clear()
+  }
+
+  setOutage (mode: OutageMode): void {
+    checkOutageMode(mode)
+    this.outage = mode
+  }
+
+  setLatency (ms: number): void {
+    checkLatency(ms)
+    this.latencyMs = ms
+  }
+
+  listCalls (): Call[] {
+    return structuredClone(this.calls)
+  }
+
+  clearCalls (): void {
+    this.calls.length = 0
+  }
+
+  abstract dumpState (): unknown
+
+  /** No faults, calls, outage or latency any more; a simulator empties its own state too. */
+  reset (): void {
+    this.faults.clear()
+    this.clearCalls()
+    this.outage = 'off'
+    this.latencyMs = 0
+  }
+}

@@ -1,0 +1,50 @@
+import { SimulatorControls } from '../controls.ts'
+import { ScriptedFaults } from '../scripted-faults.ts'
+import { checkEscScriptedFault, type EscScriptedFault, type EscScriptedFaultInput } from './fault-script.ts'
+import { EscRouterState, type EscStateDump, type SimulatedPerson } from './state.ts'
+
+/**
+ * What the simulator recorded of a router call: the card number and a hash of the ESI
+ * (`personRef`), never the ESI, a name or an e-mail.
+ */
+export interface EscRecordedCall {
+  /** The operationId of openapi/esc-router-v2.yaml (`create`, `update_1`…), or `unknown`. */
+  operation: string
+  method: string
+  /** Epoch milliseconds. */
+  at: number
+  correlationId: string | undefined
+  httpStatus: number
+  /** The `code` of an error answer, or `outage` for a call refused by an outage. */
+  code?: string
+  /** Whether the request matched the document (a request answered 400 for it did not). */
+  valid: boolean
+  escn?: string
+  /** personRef of the ESI in the path or the body. */
+  person?: string
+  /** cardStatusType of a card body. */
+  cardStatusType?: string
+}
+
+/** Everything a test or a fault drill can change in the ESC simulator, beyond the common switches. */
+export class EscSimulatorControls extends SimulatorControls<EscScriptedFaultInput, EscScriptedFault, EscRecordedCall> {
+  readonly state = new EscRouterState()
+  readonly faults = new ScriptedFaults<EscScriptedFaultInput>(checkEscScriptedFault)
+
+  /** A person another organisation registered (answers `SE-0000` to this one). */
+  seedPerson (esi: string, organisationIdentifier: string): SimulatedPerson {
+    if (typeof esi !== 'string' || esi === '') throw new TypeError('esi must be a string')
+    if (typeof organisationIdentifier !== 'string' || !/^[0-9]{9}$/.test(organisationIdentifier)) throw new TypeError('organisationIdentifier must be a 9-digit PIC')
+    return this.state.seedPerson(esi, organisationIdentifier)
+  }
+
+  dumpState (): EscStateDump {
+    return this.state.dump()
+  }
+
+  /** Back to an empty router: no persons, cards, faults, calls, outage or latency. */
+  override reset (): void {
+    this.state.reset()
+    super.reset()
+  }
+}
