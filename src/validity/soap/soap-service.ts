@@ -1,0 +1,153 @@
+import { RegistryUnavailableError } from '../../intake/intake-service.ts'
+import { isIdType } from '../card-identifier.ts'
+import type { ValidityChecker } from '../check-validity.ts'
+import { type ValidityCall, describeOutcome } from '../validity-call.ts'
+import { faultResponse, type SoapAnswer, type SoapFault, validityResponse } from './soap-messages.ts'
+import { checkUsernameToken, type NonceStore, type SoapUser, WSSE_NS } from './ws-security.ts'
+import { SOAP11_ENVELOPE_NS, SOAP12_ENVELOPE_NS, type SoapVersion, VALIDITY_NAMESPACE } from './wsdl-contract.ts'
+import type { XmlGuardLimits } from './xml-guard.ts'
+import { XmlRefused } from './xml-guard.ts'
+import { childNamed, childrenNamed, parseXml, qualified, type XmlElement } from './xml-tree.ts'
+
+export interface ValiditySoapServiceOptions {
+  checker: ValidityChecker
+  users: readonly SoapUser[]
+  nonces: NonceStore
+  limits: XmlGuardLimits
+  /** @defaultValue Date.now */
+  now?: () => number
+}
+
+export interface SoapCall extends ValidityCall {
+  answer: SoapAnswer
+}
+
+export interface ValiditySoapService {
+  /** Never throws: every failure is a SOAP fault, with a status that is never 500 for a bad body. */
+  handle (xml: string, contentType: string | undefined): Promise<SoapCall>
+}
+
+/** Seconds a client should wait when Redis cannot be read. */
+const REGISTRY_RETRY_SECONDS = 5
+
+/**
+ * CheckCardValidity over SOAP 1.1 and 1.2, answered here rather than by node-soap's server: the body
+ * is parsed once, by the hardened parser, and faults, status codes and element order are exactly what
+ * the WSDL and the SOAP specifications say. node-soap stays the client the tests check it with.
+ */
+export function createValiditySoapService (options: ValiditySoapServiceOptions): ValiditySoapService {
+  const now = options.now ?? Date.now
+  const { checker, limits } = options
+
+  async function handle (xml: string, contentType: string | undefined): Promise<SoapCall> {
+    const declared = versionOfContentType(contentType)
+    if (declared === undefined) {
+      return refused('1.1', 'unsupported-media-type', 415, 'the Content-Type must be text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)')
+    }
+    let root: XmlElement
+    try {
+      root = parseXml(xml, limits)
+    } catch (error) {
+      if (!(error instanceof XmlRefused)) throw error
+      return refused(declared, `refused-xml-${error.reason}`, error.reason === 'too-large' ? 413 : 400, error.message)
+    }
+    const version = versionOfEnvelope(root)
+    if (version === undefined) return refused(declared, 'not-soap', 400, 'the document is not a SOAP 1.1 or 1.2 Envelope')
+    const envelopeNs = version === '1.1' ? SOAP11_ENVELOPE_NS : SOAP12_ENVELOPE_NS
+    const header = childNamed(root, envelopeNs, 'Header')
+    const bodies = childrenNamed(root, envelopeNs, 'Body')
+    const body = bodies[0]
+    if (body === undefined || bodies.length > 1) return refused(version, 'not-soap', 400, 'a SOAP Envelope has one Body')
+    const blocks = header?.children ?? []
+
+    // SOAP 1.1 §4.2.3 / 1.2 part 1 §5.2.3: a mandatory header block we do not process is a fault.
+    const notUnderstood = blocks.find((block) => isMandatory(block, envelopeNs) && !(block.ns === WSSE_NS && block.local === 'Security'))
+    if (notUnderstood !== undefined) {
+      return fault(version, 'must-understand', { side: 'client', code: 'MustUnderstand', message: `header block {${notUnderstood.ns ?? ''}}${notUnderstood.local} is not understood` })
+    }
+    try {
+      return await answer(version, blocks, body)
+    } catch (error) {
+      if (!(error instanceof RegistryUnavailableError)) throw error
+      return {
+        ...fault(version, 'registry-unavailable', { side: 'server', message: `the card registry is unavailable; retry in ${REGISTRY_RETRY_SECONDS} s` }),
+        retryAfterSeconds: REGISTRY_RETRY_SECONDS,
+      }
+    }
+  }
+
+  /** Authentication, the operation and the lookup; Redis failures reach the caller as RegistryUnavailableError. */
+  async function answer (version: SoapVersion, blocks: XmlElement[], body: XmlElement): Promise<SoapCall> {
+    const auth = await checkUsernameToken(blocks.find((block) => block.ns === WSSE_NS && block.local === 'Security'), { users: options.users, nonces: options.nonces, nowMs: now() })
+    if (!auth.ok) return fault(version, 'unauthorized', { side: 'client', code: auth.code, message: auth.message })
+
+    const operation = body.children[0]
+    if (operation === undefined || body.children.length > 1 || operation.ns !== VALIDITY_NAMESPACE || operation.local !== 'CheckCardValidity') {
+      return invalidRequest(version, 'invalid-request', `the Body must hold one {${VALIDITY_NAMESPACE}}CheckCardValidity element`)
+    }
+    const cardId = childNamed(operation, VALIDITY_NAMESPACE, 'cardId')?.text
+    if (cardId === undefined || cardId === '') return invalidRequest(version, 'invalid-request', 'cardId is required')
+    const idType = childNamed(operation, VALIDITY_NAMESPACE, 'idType')?.text
+    if (idType !== undefined && !isIdType(idType)) return invalidRequest(version, 'invalid-id-type', 'idType must be csn, idZdc or escn')
+
+    const result = await checker.check(cardId, idType)
+    const call = describeOutcome(result)
+    switch (result.outcome) {
+      case 'answer':
+        return { ...call, answer: validityResponse(version, result.validity) }
+      case 'unknown-card':
+        return { ...call, answer: faultResponse(version, { side: 'client', message: `no card ${result.cardId}`, detail: { element: 'UnknownCard', fields: [['cardId', result.cardId]] } }) }
+      case 'invalid-card-id':
+        return { ...call, answer: invalidFault(version, 'invalid-card-id', result.detail) }
+      case 'ambiguous-card-id':
+        return { ...call, answer: invalidFault(version, 'ambiguous-card-id', `${result.cardId} is both a known CSN and a known idZdc: give idType`) }
+      case 'router-unavailable':
+        return {
+          ...call,
+          answer: faultResponse(version, {
+            side: 'server',
+            message: `the ESC Router cannot answer about this card now: ${result.detail}`,
+            detail: { element: 'RouterUnavailable', fields: [['cardId', result.cardId], ['retryAfterSeconds', result.retryAfterSeconds], ['message', result.detail]] },
+          }),
+        }
+    }
+  }
+
+  function refused (version: SoapVersion, outcome: string, httpStatus: number, message: string): SoapCall {
+    return fault(version, outcome, { side: 'client', message, httpStatus })
+  }
+
+  function invalidRequest (version: SoapVersion, code: string, message: string): SoapCall {
+    return { outcome: code, answer: invalidFault(version, code, message) }
+  }
+
+  return { handle }
+}
+
+function fault (version: SoapVersion, outcome: string, soapFault: SoapFault): SoapCall {
+  return { outcome, answer: faultResponse(version, soapFault) }
+}
+
+function invalidFault (version: SoapVersion, code: string, message: string): SoapAnswer {
+  return faultResponse(version, { side: 'client', message, detail: { element: 'InvalidRequest', fields: [['code', code], ['message', message]] } })
+}
+
+function versionOfContentType (contentType: string | undefined): SoapVersion | undefined {
+  const mediaType = (contentType ?? '').split(';', 1)[0]?.trim().toLowerCase()
+  if (mediaType === 'text/xml') return '1.1'
+  if (mediaType === 'application/soap+xml') return '1.2'
+  return undefined
+}
+
+/** The envelope's namespace decides the version of the answer (SOAP 1.2 part 2 §7.1.4 allows no other). */
+function versionOfEnvelope (root: XmlElement): SoapVersion | undefined {
+  if (root.local !== 'Envelope') return undefined
+  if (root.ns === SOAP11_ENVELOPE_NS) return '1.1'
+  if (root.ns === SOAP12_ENVELOPE_NS) return '1.2'
+  return undefined
+}
+
+function isMandatory (block: XmlElement, envelopeNs: string): boolean {
+  const value = block.attributes.get(qualified(envelopeNs, 'mustUnderstand'))
+  return value === '1' || value === 'true'
+}

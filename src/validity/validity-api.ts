@@ -1,0 +1,90 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { Dispatcher } from 'undici'
+import type { Config } from '../config/config.ts'
+import type { GatewayMetrics } from '../observability/metrics.ts'
+import type { Registry } from '../registry/registry.ts'
+import { createValidityChecker, type ValidityChecker } from './check-validity.ts'
+import { validityRestRoutes } from './rest-routes.ts'
+import { createRouterStatusClient, type RouterStatusLookup } from './router-status-client.ts'
+import { createRedisNonceStore } from './soap/redis-nonce-store.ts'
+import { validitySoapRoutes } from './soap/soap-routes.ts'
+import { createValiditySoapService, type ValiditySoapService } from './soap/soap-service.ts'
+import { createWsdlServer } from './soap/wsdl-contract.ts'
+import type { ValidityCall } from './validity-call.ts'
+
+export interface ValidityApiOptions {
+  config: Config
+  registry: Registry
+  /** For the WS-Security nonces; the API's fail-fast connection. */
+  redis: Redis
+  logger: Logger
+  metrics: GatewayMetrics
+  /** The router's REST base; defaults to ESC_ROUTER_STATUS_URL, else ESC_ROUTER_URL (the demo passes its simulator's). */
+  routerStatusUrl?: string
+  /** Transport to the router (tests, benchmarks). */
+  routerDispatcher?: Dispatcher
+}
+
+/** The CROUS validity service (SPEC §7): one checker behind a REST and a SOAP interface. */
+export interface ValidityApi {
+  checker: ValidityChecker
+  soap: ValiditySoapService
+  router: RouterStatusLookup
+  /** Registers both interfaces on `app` (each in its own encapsulated plugin). */
+  register (app: FastifyInstance): Promise<void>
+  close (): Promise<void>
+}
+
+export function createValidityApi (options: ValidityApiOptions): ValidityApi {
+  const { config, logger, metrics } = options
+  const settings = config.validity
+  const router = createRouterStatusClient({
+    baseUrl: options.routerStatusUrl ?? settings.routerStatusUrl,
+    timeoutMs: settings.routerTimeoutMs,
+    cacheSeconds: settings.routerCacheSeconds,
+    negativeCacheSeconds: settings.routerNegativeCacheSeconds,
+    cacheEntries: settings.routerCacheEntries,
+    ...(options.routerDispatcher !== undefined ? { dispatcher: options.routerDispatcher } : {}),
+    logger: logger.child({ component: 'router-status' }),
+    onLookup: (outcome) => metrics.routerStatusLookups.inc({ outcome }),
+  })
+  const checker = createValidityChecker({
+    findCard: async (kind, value) => await options.registry.findCard(kind, value),
+    router,
+    timeZone: settings.timeZone,
+  })
+  const soap = createValiditySoapService({
+    checker,
+    users: config.crousSoapUsers,
+    nonces: createRedisNonceStore(options.redis, config.queue.prefix),
+    limits: { maxBytes: settings.soapMaxBodyBytes, maxDepth: settings.soapMaxDepth },
+  })
+  const wsdlFor = createWsdlServer()
+
+  // Card ids and outcomes only: the answer carries no personal data, and none is logged.
+  const record = (face: 'rest' | 'soap') => (request: FastifyRequest, call: ValidityCall): void => {
+    metrics.validityRequests.inc({ interface: face, outcome: call.outcome, source: call.source ?? '' })
+    request.log.info({ validity: { interface: face, cardId: call.cardId, outcome: call.outcome, source: call.source } }, 'validity check')
+  }
+
+  return {
+    checker,
+    soap,
+    router,
+    async register (app) {
+      await app.register(validityRestRoutes, { checker, apiKeys: config.crousApiKeys, onCall: record('rest') })
+      await app.register(validitySoapRoutes, {
+        service: soap,
+        maxBodyBytes: settings.soapMaxBodyBytes,
+        wsdlFor,
+        ...(settings.publicBaseUrl !== undefined ? { publicBaseUrl: settings.publicBaseUrl } : {}),
+        onCall: record('soap'),
+      })
+    },
+    async close () {
+      await router.close()
+    },
+  }
+}
