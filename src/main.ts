@@ -22,7 +22,13 @@ async function main (): Promise<void> {
   const demo = config.simulators ? await startDemo(config, logger) : undefined
   if (demo === null) process.exit(1)
   const effective = demo?.config ?? config
-  const gateway = await startGateway({ config: effective, logger, ...(demo !== undefined ? { izlyEndpoint: demo.izlyEndpoint } : {}) })
+  const gateway = await startGateway({
+    config: effective,
+    logger,
+    ...(demo !== undefined ? { izlyEndpoint: demo.izlyEndpoint, escEndpoint: demo.escEndpoint } : {}),
+    // Foreign-card lookups of the validity service ask the ESC simulator's public status too, unless configured.
+    ...(demo !== undefined && effective.validity.routerStatusUrl === undefined ? { routerStatusUrl: demo.escEndpoint.url } : {}),
+  })
   if (demo !== undefined) demo.announce(gateway.url)
   else logger.info({ url: gateway.url, role: config.role }, 'gateway started')
 

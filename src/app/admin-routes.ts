@@ -35,10 +35,14 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
     if (record === undefined) return sendProblem(reply, createProblem({ status: 404, code: 'unknown-card', detail: `no card ${cardId}` }))
     const downstreams: Record<string, unknown> = {}
     for (const downstream of DOWNSTREAMS) {
-      const sync = await registry.getSync(downstream, cardId)
+      // remoteHolder (the ESC person's ESI) is personal data the operators' view does without.
+      const { confirmedVersion, remoteState, outcome, updatedAtMs } = await registry.getSync(downstream, cardId)
       downstreams[downstream] = {
-        ...sync,
-        inLine: sync.confirmedVersion >= record.version,
+        confirmedVersion,
+        remoteState,
+        outcome,
+        updatedAtMs,
+        inLine: confirmedVersion >= record.version,
         needsAttention: await registry.getAttention(downstream, cardId) ?? null,
       }
     }

@@ -8,6 +8,7 @@ import { sgcIntakeRoutes } from '../intake/sgc-routes.ts'
 import type { GatewayMetrics } from '../observability/metrics.ts'
 import type { SyncQueues } from '../queue/sync-queues.ts'
 import type { Registry } from '../registry/registry.ts'
+import type { ValidityApi } from '../validity/validity-api.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { docsRoutes } from './docs-routes.ts'
 import { healthRoutes } from './health-routes.ts'
@@ -22,6 +23,8 @@ export interface BuildAppOptions {
   intake: IntakeService | undefined
   queues: SyncQueues
   metrics: GatewayMetrics
+  /** The CROUS validity interfaces (REST and SOAP), served with the intake. */
+  validity?: ValidityApi
 }
 
 /**
@@ -63,6 +66,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       batchBodyLimitBytes: config.batchBodyLimitBytes,
     }))
     await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, tokens: config.adminTokens })
+    await options.validity?.register(app)
     await app.register(docsRoutes)
   }
   return app

@@ -2,22 +2,30 @@ import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
+import { randomBytes } from 'node:crypto'
 import type { Config } from '../config/config.ts'
+import { startEscSimulator } from '../simulators/esc/server.ts'
 import { startIzlySimulator } from '../simulators/izly/server.ts'
+import type { EscEndpoint } from './gateway.ts'
 import { isListening, type LocalRedis, redisServerInstalled, startLocalRedis } from './local-redis.ts'
 
 /** Where the demo leaves its addresses and generated secrets for `npm run demo:opposition`. */
 export const DEMO_FILE = join(tmpdir(), 'leocarte-demo.json')
 
+/** The demo's institution at the ESC simulator, when ESC_PIC does not name one. */
+export const DEMO_PIC = '999999999'
+
 export interface Demo {
   config: Config
   izlyEndpoint: string
+  /** The in-process ESC Router simulator, with the token generated for this run. */
+  escEndpoint: EscEndpoint
   announce (gatewayUrl: string | undefined): void
   close (): Promise<void>
 }
 
 /**
- * The local demonstration of `npm start` with no configuration: the in-process Izly simulator and,
+ * The local demonstration of `npm start` with no configuration: the in-process Izly and ESC Router simulators and,
  * when nothing answers on the default Redis address, a private redis-server (AOF on) in a temp folder.
  * Returns null after printing one line when no Redis can be had.
  */
@@ -34,31 +42,41 @@ export async function startDemo (config: Config, logger: Logger): Promise<Demo |
     logger.info({ port: redis.port, dir: redis.dir }, 'started a private redis-server for the demo (AOF on)')
   }
   const simulator = await startIzlySimulator({ host: '127.0.0.1', port: 0, logger: logger.child({ component: 'izly-simulator' }) })
+  const escEndpoint = { token: randomBytes(18).toString('base64url'), pic: config.esc.pic ?? DEMO_PIC }
+  const escSimulator = await startEscSimulator({ host: '127.0.0.1', port: 0, ...escEndpoint, logger: logger.child({ component: 'esc-simulator' }) })
 
   return {
     config: effective,
     izlyEndpoint: simulator.url,
+    escEndpoint: { ...escEndpoint, url: escSimulator.url },
     announce (gatewayUrl) {
       const secret = config.sgcSecrets[0] ?? ''
       const adminToken = config.adminTokens[0] ?? ''
-      writeFileSync(DEMO_FILE, JSON.stringify({ gatewayUrl, secret, adminToken, izlyControlUrl: simulator.controlUrl }, null, 2), { mode: 0o600 })
+      const crousApiKey = config.crousApiKeys[0] ?? ''
+      const soapUser = config.crousSoapUsers[0]
+      writeFileSync(DEMO_FILE, JSON.stringify({ gatewayUrl, secret, adminToken, crousApiKey, crousSoapUser: soapUser, izlyControlUrl: simulator.controlUrl, escControlUrl: escSimulator.controlUrl, escUrl: escSimulator.url, escToken: escEndpoint.token }, null, 2), { mode: 0o600 })
       const lines = [
         '',
         'Léocarte gateway: local demonstration',
         `  gateway          ${gatewayUrl ?? '(worker only)'}`,
         `  Izly simulator   ${simulator.url}  (calls: GET ${simulator.controlUrl}/calls)`,
+        `  ESC simulator    ${escSimulator.url}  (PIC ${escEndpoint.pic}, token ${escEndpoint.token}; calls: GET ${escSimulator.controlUrl}/calls)`,
         `  Redis            ${effective.redisUrl}${redis !== undefined ? ' (private, AOF on)' : ''}`,
         config.sgcSecretGenerated ? `  SGC secret       ${secret}  (generated for this run; set SGC_HMAC_SECRETS to choose)` : '  SGC secret       from SGC_HMAC_SECRETS',
         config.adminTokenGenerated ? `  admin token      ${adminToken}  (generated; set ADMIN_TOKENS to choose)` : '  admin token      from ADMIN_TOKENS',
+        config.crousApiKeyGenerated ? `  CROUS API key    ${crousApiKey}  (generated; set CROUS_API_KEYS to choose)` : '  CROUS API key    from CROUS_API_KEYS',
+        config.crousSoapUserGenerated ? `  CROUS SOAP user  ${soapUser?.user ?? ''} / ${soapUser?.password ?? ''}  (generated; set CROUS_SOAP_USERS to choose)` : '  CROUS SOAP user  from CROUS_SOAP_USERS',
         '',
         'Try it:  npm run demo:opposition   (posts a signed ENABLED then DISABLED/LOST event and shows what Izly received)',
         `Health:  ${gatewayUrl ?? ''}/health/ready    Metrics: ${gatewayUrl ?? ''}/metrics`,
+        `Validity (CROUS, docs/crous-validity.md):  curl -H 'X-API-Key: ${crousApiKey}' ${gatewayUrl ?? ''}/crous/v1/cards/<csn|idZdc|escn>/validity    WSDL: ${gatewayUrl ?? ''}/crous/v1/soap?wsdl`,
         '',
       ]
       process.stdout.write(lines.join('\n') + '\n')
     },
     async close () {
       await simulator.close()
+      await escSimulator.close()
       await redis?.stop('SIGTERM', true)
     },
   }

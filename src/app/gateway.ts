@@ -4,6 +4,10 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.ts'
 import { DOWNSTREAMS, LANES } from '../domain/downstream.ts'
+import { createEscClient } from '../downstream/esc/client.ts'
+import { createEscSync } from '../downstream/esc/esc-sync.ts'
+import { createRegistryHolders } from '../downstream/esc/holders.ts'
+import type { EscPort } from '../downstream/esc/port.ts'
 import { createIzlyClient } from '../downstream/izly/client.ts'
 import { createIzlySync } from '../downstream/izly/izly-sync.ts'
 import type { IzlyPort } from '../downstream/izly/port.ts'
@@ -15,6 +19,7 @@ import { createIntake } from '../queue/wake-on-accept.ts'
 import { buildKeys } from '../registry/keys.ts'
 import { createRedis } from '../registry/redis.ts'
 import { Registry } from '../registry/registry.ts'
+import { createValidityApi, type ValidityApi } from '../validity/validity-api.ts'
 import { buildApp } from './build-app.ts'
 
 export interface GatewayOptions {
@@ -22,8 +27,19 @@ export interface GatewayOptions {
   logger: Logger
   /** The Izly endpoint to call; defaults to IZLY_SOAP_URL (the caller starts simulators and passes theirs). */
   izlyEndpoint?: string
+  /** The ESC Router to call; defaults to ESC_ROUTER_URL with ESC_ROUTER_TOKEN and ESC_PIC. Neither: ESC is skipped. */
+  escEndpoint?: EscEndpoint
   /** Whether to listen on HOST:PORT; tests use `app.inject` or an ephemeral port instead. */
   listen?: boolean
+  /** The ESC Router REST base asked about foreign cards; defaults to ESC_ROUTER_STATUS_URL, else ESC_ROUTER_URL. */
+  routerStatusUrl?: string
+}
+
+export interface EscEndpoint {
+  /** REST base ending in `/esc-rest`. */
+  url: string
+  token: string
+  pic: string
 }
 
 export interface Gateway {
@@ -34,6 +50,8 @@ export interface Gateway {
   registry: Registry
   queues: SyncQueues
   metrics: GatewayMetrics
+  /** The CROUS validity service, in a process that serves the API. */
+  validity: ValidityApi | undefined
   workers: Worker[]
   sweeper: Sweeper | undefined
   /** Stops taking requests, lets running jobs finish, then closes connections. */
@@ -64,9 +82,13 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const workers: Worker[] = []
   let sweeper: Sweeper | undefined
   let izly: IzlyPort | undefined
+  let esc: EscPort | undefined
 
   const intake = config.role === 'worker' ? undefined : createIntake({ registry: apiRegistry, queues: apiQueues, downstreams: DOWNSTREAMS, logger, metrics })
-  const app = await buildApp({ config, logger, redis: redis.intake, registry: apiRegistry, intake, queues: apiQueues, metrics })
+  const validity = config.role === 'worker'
+    ? undefined
+    : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
+  const app = await buildApp({ config, logger, redis: redis.intake, registry: apiRegistry, intake, queues: apiQueues, metrics, ...(validity !== undefined ? { validity } : {}) })
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
   }
@@ -79,7 +101,18 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
       ...(config.izly.username !== undefined && config.izly.password !== undefined ? { username: config.izly.username, password: config.izly.password } : {}),
       timeoutMs: config.izly.timeoutMs,
     })
-    const syncs = [createIzlySync(izly, { ineAsIdentifier: config.izly.ineAsIdentifier })]
+    const escEndpoint = options.escEndpoint ?? configuredEsc(config)
+    if (escEndpoint !== undefined) {
+      const timeoutMs = config.esc.timeoutMs
+      esc = createEscClient({ baseUrl: escEndpoint.url, token: escEndpoint.token, connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs })
+    } else {
+      logger.info('ESC Router not configured (no ESC_ROUTER_URL, simulators off): cards are recorded as skipped-esc-not-configured')
+    }
+    const escHolders = createRegistryHolders(workerRegistry, { leaseMs: config.queue.lockMs })
+    const syncs = [
+      createIzlySync(izly, { ineAsIdentifier: config.izly.ineAsIdentifier }),
+      createEscSync(esc, { pic: escEndpoint?.pic, cardType: config.esc.cardType, onDisable: config.esc.onDisable }, escHolders),
+    ]
     for (const sync of syncs) {
       for (const lane of LANES) {
         workers.push(startSyncWorker({ connection: redis.worker, registry: workerRegistry, queues: workerQueues, sync, lane, config: config.queue, logger, metrics }))
@@ -95,22 +128,31 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     registry: apiRegistry,
     queues: apiQueues,
     metrics,
+    validity,
     workers,
     sweeper,
     async close () {
       closing ??= (async () => {
         await app.close()
+        await validity?.close()
         await sweeper?.stop()
         // Running jobs finish (bounded by the Izly call timeout); unstarted ones stay queued in Redis.
         await Promise.all(workers.map(async (worker) => await worker.close()))
         await apiQueues.close()
         await workerQueues.close()
         await izly?.close()
+        await esc?.close()
         await Promise.all([quit(redis.intake), quit(redis.worker)])
       })()
       await closing
     },
   }
+}
+
+function configuredEsc (config: Config): EscEndpoint | undefined {
+  const { url, token, pic } = config.esc
+  // loadConfig requires the token and the PIC with the URL.
+  return url !== undefined && token !== undefined && pic !== undefined ? { url, token, pic } : undefined
 }
 
 async function quit (redis: Redis): Promise<void> {

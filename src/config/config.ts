@@ -1,5 +1,8 @@
+import type { EscCardType } from '../domain/esc-identifiers.ts'
+import type { EscOnDisable } from '../domain/esc-plan.ts'
+
 export type GatewayRole = 'api' | 'worker' | 'all'
-export type EscOnDisable = 'inactive' | 'delete'
+export type { EscOnDisable }
 
 export interface IzlyConfig {
   /** IZLY_SOAP_URL: the Izly card service endpoint; unset means the in-process simulator. */
@@ -13,10 +16,46 @@ export interface IzlyConfig {
 }
 
 export interface EscConfig {
+  /** ESC_ROUTER_URL: REST base ending in `/esc-rest` (production or sandbox); unset with simulators off disables ESC. */
   url: string | undefined
+  /** ESC_ROUTER_TOKEN: the API token (Bearer); required with ESC_ROUTER_URL. */
   token: string | undefined
+  /** ESC_PIC: the institution's 9-digit PIC (person organisation, card issuer); required with ESC_ROUTER_URL. */
   pic: string | undefined
+  /** ESC_ON_DISABLE: a disabled card becomes INACTIVE (`inactive`) or is deleted (`delete`). Default inactive. */
   onDisable: EscOnDisable
+  /** ESC_CARD_TYPE: the router card type when the SGC gives none. Default SMART_NO_CDZ (a smart card without the ESC data zone). */
+  cardType: EscCardType
+  /** ESC_TIMEOUT_MS: connect, headers and body timeouts of each router call, milliseconds. Default 10000. */
+  timeoutMs: number
+}
+
+/** The CROUS validity interfaces (SPEC §7): foreign-card lookups and the SOAP request limits. */
+export interface ValidityConfig {
+  /**
+   * ESC_ROUTER_STATUS_URL: REST base (…/esc-rest) whose public `/api/v2/cards/{escn}/status` is asked about
+   * ESCNs the registry does not hold. Defaults to ESC_ROUTER_URL; unset means foreign cards get "router unavailable".
+   */
+  routerStatusUrl: string | undefined
+  /** ROUTER_STATUS_TIMEOUT_MS: whole status call (connect, headers, body), milliseconds. Default 2000. */
+  routerTimeoutMs: number
+  /** ROUTER_STATUS_CACHE_SECONDS: how long a router answer about a known card is reused. Default 60. */
+  routerCacheSeconds: number
+  /** ROUTER_STATUS_NEGATIVE_CACHE_SECONDS: how long "the router does not know this card" is reused. Default 30. */
+  routerNegativeCacheSeconds: number
+  /** ROUTER_STATUS_CACHE_ENTRIES: most router answers kept (oldest dropped first). Default 10000. */
+  routerCacheEntries: number
+  /** SOAP_MAX_BODY_BYTES: largest SOAP request accepted. Default 16384 (16 KiB; a real request is under 2 KiB). */
+  soapMaxBodyBytes: number
+  /** SOAP_MAX_DEPTH: deepest element nesting accepted in a SOAP request. Default 32 (a real request nests 6 deep). */
+  soapMaxDepth: number
+  /** VALIDITY_TIME_ZONE: the zone whose calendar day decides whether a card has expired. Default Europe/Paris. */
+  timeZone: string
+  /**
+   * PUBLIC_BASE_URL: the gateway's address as its callers see it (behind a TLS proxy, e.g.
+   * https://leocarte-gw.univ.fr), written into the served WSDL. Unset: taken from each request's Host header.
+   */
+  publicBaseUrl: string | undefined
 }
 
 export interface QueueConfig {
@@ -49,8 +88,14 @@ export interface Config {
   sgcSecrets: readonly string[]
   /** True when the SGC secret was generated for a demonstration (printed at start). */
   sgcSecretGenerated: boolean
+  /** CROUS_API_KEYS: accepted `X-API-Key` values on the validity REST interface; none means it answers 401. */
   crousApiKeys: readonly string[]
+  /** CROUS_SOAP_USERS: accepted WS-Security UsernameTokens on the validity SOAP interface; none means every call is refused. */
   crousSoapUsers: ReadonlyArray<{ user: string, password: string }>
+  /** True when the demo generated the CROUS API key / SOAP user (printed at start). */
+  crousApiKeyGenerated: boolean
+  crousSoapUserGenerated: boolean
+  validity: ValidityConfig
   adminTokens: readonly string[]
   adminTokenGenerated: boolean
   logLevel: string

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { ESC_CARD_TYPES, type EscCardType, isPic } from '../domain/esc-identifiers.ts'
 import type { Config, EscOnDisable, GatewayRole } from './config.ts'
 
 /** A configuration problem, always naming the variable: the process prints it on one line and stops. */
@@ -58,6 +59,15 @@ export function loadConfig (env: Env = process.env): Config {
     adminTokenGenerated = true
   }
 
+  // The demo opens the validity interfaces with generated credentials, printed at start; elsewhere none means closed.
+  let crousApiKeys = list(read('CROUS_API_KEYS'))
+  const crousApiKeyGenerated = crousApiKeys.length === 0 && simulators
+  if (crousApiKeyGenerated) crousApiKeys = [randomBytes(18).toString('base64url')]
+  let crousSoapUsers = soapUsers(read)
+  const crousSoapUserGenerated = crousSoapUsers.length === 0 && simulators
+  if (crousSoapUserGenerated) crousSoapUsers = [{ user: 'crous-demo', password: randomBytes(18).toString('base64url') }]
+  const routerStatusUrl = optionalUrl(read, 'ESC_ROUTER_STATUS_URL') ?? escUrl
+
   const config: Config = {
     port: integer(read, 'PORT', 3000, 0, 65535),
     host: read('HOST') ?? '127.0.0.1',
@@ -74,14 +84,29 @@ export function loadConfig (env: Env = process.env): Config {
     },
     esc: {
       url: escUrl,
-      token: read('ESC_ROUTER_TOKEN'),
-      pic: pic(read),
+      token: escToken(read, escUrl),
+      pic: pic(read, escUrl),
       onDisable: oneOf<EscOnDisable>(read, 'ESC_ON_DISABLE', ['inactive', 'delete'], 'inactive'),
+      cardType: oneOf<EscCardType>(read, 'ESC_CARD_TYPE', ESC_CARD_TYPES, 'SMART_NO_CDZ'),
+      timeoutMs: integer(read, 'ESC_TIMEOUT_MS', 10_000, 100, 600_000),
     },
     sgcSecrets,
     sgcSecretGenerated,
-    crousApiKeys: list(read('CROUS_API_KEYS')),
-    crousSoapUsers: soapUsers(read),
+    crousApiKeys,
+    crousSoapUsers,
+    crousApiKeyGenerated,
+    crousSoapUserGenerated,
+    validity: {
+      routerStatusUrl,
+      routerTimeoutMs: integer(read, 'ROUTER_STATUS_TIMEOUT_MS', 2000, 50, 60_000),
+      routerCacheSeconds: integer(read, 'ROUTER_STATUS_CACHE_SECONDS', 60, 0, 86_400),
+      routerNegativeCacheSeconds: integer(read, 'ROUTER_STATUS_NEGATIVE_CACHE_SECONDS', 30, 0, 86_400),
+      routerCacheEntries: integer(read, 'ROUTER_STATUS_CACHE_ENTRIES', 10_000, 1, 10_000_000),
+      soapMaxBodyBytes: integer(read, 'SOAP_MAX_BODY_BYTES', 16 * 1024, 1024, 1024 * 1024),
+      soapMaxDepth: integer(read, 'SOAP_MAX_DEPTH', 32, 8, 256),
+      timeZone: timeZone(read),
+      publicBaseUrl: optionalUrl(read, 'PUBLIC_BASE_URL')?.replace(/\/+$/, ''),
+    },
     adminTokens,
     adminTokenGenerated,
     logLevel: oneOf(read, 'LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -103,6 +128,9 @@ export function loadConfig (env: Env = process.env): Config {
   }
   if (config.izly.timeoutMs >= config.queue.lockMs) {
     throw new ConfigError('JOB_LOCK_MS', `must exceed IZLY_TIMEOUT_MS (${config.izly.timeoutMs}) so a slow call never loses its lock`)
+  }
+  if (config.esc.timeoutMs >= config.queue.lockMs) {
+    throw new ConfigError('JOB_LOCK_MS', `must exceed ESC_TIMEOUT_MS (${config.esc.timeoutMs}) so a slow call never loses its lock`)
   }
   return deepFreeze(config)
 }
@@ -180,9 +208,28 @@ function redisUrl (read: Reader): string {
   return raw
 }
 
-function pic (read: Reader): string | undefined {
+function pic (read: Reader, escUrl: string | undefined): string | undefined {
   const raw = read('ESC_PIC')
-  if (raw !== undefined && !/^\d{9}$/.test(raw)) throw new ConfigError('ESC_PIC', 'must be the 9-digit Participant Identification Code')
+  if (raw !== undefined && !isPic(raw)) throw new ConfigError('ESC_PIC', 'must be the 9-digit Participant Identification Code')
+  if (raw === undefined && escUrl !== undefined) throw new ConfigError('ESC_PIC', 'required with ESC_ROUTER_URL (the institution\'s 9-digit PIC)')
+  return raw
+}
+
+function escToken (read: Reader, escUrl: string | undefined): string | undefined {
+  const raw = read('ESC_ROUTER_TOKEN')
+  if (raw === undefined && escUrl !== undefined) throw new ConfigError('ESC_ROUTER_TOKEN', 'required with ESC_ROUTER_URL (the router API token)')
+  if (raw !== undefined && /\s/.test(raw)) throw new ConfigError('ESC_ROUTER_TOKEN', 'a token has no spaces')
+  return raw
+}
+
+function timeZone (read: Reader): string {
+  const raw = read('VALIDITY_TIME_ZONE') ?? 'Europe/Paris'
+  try {
+    // Throws a RangeError for a zone the runtime does not know.
+    new Intl.DateTimeFormat('en-CA', { timeZone: raw })
+  } catch {
+    throw new ConfigError('VALIDITY_TIME_ZONE', `not an IANA time zone: "${raw}"`)
+  }
   return raw
 }
 
@@ -194,11 +241,16 @@ function prefix (read: Reader): string {
 }
 
 function soapUsers (read: Reader): Array<{ user: string, password: string }> {
-  return list(read('CROUS_SOAP_USERS')).map((pair) => {
+  const users = list(read('CROUS_SOAP_USERS')).map((pair) => {
     const colon = pair.indexOf(':')
     if (colon <= 0 || colon === pair.length - 1) throw new ConfigError('CROUS_SOAP_USERS', 'expected user:password pairs separated by commas')
     return { user: pair.slice(0, colon), password: pair.slice(colon + 1) }
   })
+  // Two passwords for one user would make the accepted one depend on list order.
+  const names = users.map(({ user }) => user)
+  const repeated = names.find((name, index) => names.indexOf(name) !== index)
+  if (repeated !== undefined) throw new ConfigError('CROUS_SOAP_USERS', `user "${repeated}" is listed twice`)
+  return users
 }
 
 function deepFreeze<T> (value: T): T {

@@ -1,8 +1,11 @@
 import type { CardRecord } from './card-record.ts'
 import type { CardState } from './card-state.ts'
 
-/** Downstream systems the gateway keeps in line with the SGC. */
-export const DOWNSTREAMS = ['izly'] as const
+/**
+ * Downstream systems the gateway keeps in line with the SGC. Each has its own queues, workers and card
+ * leases, so that one being down never delays the other.
+ */
+export const DOWNSTREAMS = ['izly', 'esc'] as const
 export type DownstreamName = (typeof DOWNSTREAMS)[number]
 
 /**

@@ -14,6 +14,8 @@ export interface SyncContext {
 export interface SyncResult {
   /** What the downstream now holds for the card; undefined leaves the recorded state as it was. */
   remoteState: RemoteCardState | undefined
+  /** The key the downstream now holds the card's owner under (ESC: the person's ESI); null: none; undefined: unchanged. */
+  remoteHolder?: string | null
   outcome: string
 }
 

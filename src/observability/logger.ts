@@ -1,13 +1,13 @@
 import { pino, type Logger } from 'pino'
 
 /**
- * Personal data (names, e-mails, birth dates, INE) must never reach a log line. The code logs ids only;
- * these paths are the safety net for an object logged by mistake.
+ * Personal data (names, e-mails, birth dates, INE, ESI) must never reach a log line. The code logs ids
+ * only; these paths are the safety net for an object logged by mistake.
  */
 export const REDACTED_PATHS = [
-  'holder', '*.holder', 'rightHolder', '*.rightHolder',
-  'firstName', 'lastName', 'email', 'birthDate', 'ine',
-  '*.firstName', '*.lastName', '*.email', '*.birthDate', '*.ine',
+  'holder', '*.holder', 'rightHolder', '*.rightHolder', 'person', '*.person',
+  'firstName', 'lastName', 'fullName', 'email', 'birthDate', 'ine', 'esi', 'personIdentifier',
+  '*.firstName', '*.lastName', '*.fullName', '*.email', '*.birthDate', '*.ine', '*.esi', '*.personIdentifier',
   'req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-signature"]',
 ]
 

@@ -10,6 +10,8 @@ export interface GatewayMetrics {
   queueDepth: Gauge<'queue' | 'state'>
   attention: Gauge<'downstream'>
   dirtyCards: Gauge<'downstream'>
+  validityRequests: Counter<'interface' | 'outcome' | 'source'>
+  routerStatusLookups: Counter<'outcome'>
 }
 
 /** A registry per gateway instance (not prom-client's global one), so tests can build several apps. */
@@ -60,6 +62,18 @@ export function createMetrics (): GatewayMetrics {
       name: 'leocarte_cards_out_of_sync',
       help: 'Cards whose desired state is ahead of what the downstream confirmed',
       labelNames: ['downstream'],
+      registers: [registry],
+    }),
+    validityRequests: new Counter({
+      name: 'leocarte_validity_requests_total',
+      help: 'CROUS validity requests by interface (rest, soap), outcome (valid, not-valid, unknown-card, router-unavailable, unauthorized...) and source',
+      labelNames: ['interface', 'outcome', 'source'],
+      registers: [registry],
+    }),
+    routerStatusLookups: new Counter({
+      name: 'leocarte_router_status_lookups_total',
+      help: 'Foreign-card lookups at the ESC Router: cache-hit, known, unknown, unavailable',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   }

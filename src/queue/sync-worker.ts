@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { QueueConfig } from '../config/config.ts'
 import type { CardRecord } from '../domain/card-record.ts'
+import { OPPOSED_STATES } from '../domain/card-state.ts'
 import type { SyncRecord } from '../domain/sync-record.ts'
 import { type Lane, laneOf } from '../domain/downstream.ts'
 import { DownstreamError } from '../downstream/errors.ts'
@@ -81,6 +82,7 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
           leaseToken: lease,
           version: record.version,
           remoteState: result.remoteState,
+          ...(result.remoteHolder === undefined ? {} : { remoteHolder: result.remoteHolder }),
           outcome: result.outcome,
           entry: timelineEntry('sync', { downstream, version: record.version, outcome: result.outcome, correlationId: record.eventId }),
         })
@@ -91,7 +93,7 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
           await registry.clearAttention(downstream, cardId)
           await registry.appendTimeline(cardId, timelineEntry('attention', { downstream, version: attention.version, cleared: 'superseded by a newer state' }))
         }
-        if (result.remoteState === 'opposed' || result.outcome.startsWith('nothing-to-oppose')) {
+        if (isOppositionDone(record, result)) {
           metrics.oppositionLag.observe({ downstream }, Math.max(0, Date.now() - record.occurredAtMs) / 1000)
         }
         if (desired <= record.version) return result.outcome
@@ -163,6 +165,15 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
   }
 
   return worker
+}
+
+/**
+ * Whether this run is the downstream acknowledging an opposition (the end of the opposition-lag clock):
+ * the card is now held unusable there, removed from there, or there was nothing to oppose.
+ */
+function isOppositionDone (record: CardRecord, result: SyncResult): boolean {
+  if (!OPPOSED_STATES.has(record.card.state)) return false
+  return result.remoteState === 'opposed' || result.remoteState === 'absent' || result.outcome.startsWith('nothing-to-oppose')
 }
 
 function asDownstreamError (error: unknown, downstream: string): DownstreamError {

@@ -11,6 +11,10 @@ export interface RegistryKeys {
   sync (downstream: DownstreamName, cardId: string): string
   dirty (downstream: DownstreamName): string
   lease (downstream: DownstreamName, cardId: string): string
+  /** Set of the ids of a holder's cards (by eppn): whether any other card keeps their ESC person. */
+  holderCards (eppn: string): string
+  /** Serialises the work one downstream does on a holder's shared data (the ESC person). */
+  holderLease (downstream: DownstreamName, eppn: string): string
   /** Card id by one of the card's identifiers, for the validity lookups. */
   index (kind: CardIdentifierKind, value: string): string
   attention (): string
@@ -25,6 +29,8 @@ export function buildKeys (prefix: string): RegistryKeys {
     sync: (downstream, cardId) => `${prefix}:sync:${downstream}:${cardId}`,
     dirty: (downstream) => `${prefix}:dirty:${downstream}`,
     lease: (downstream, cardId) => `${prefix}:lease:${downstream}:${cardId}`,
+    holderCards: (eppn) => `${prefix}:holder:${eppn}`,
+    holderLease: (downstream, eppn) => `${prefix}:holder-lease:${downstream}:${eppn}`,
     index: (kind, value) => `${prefix}:index:${kind}:${value}`,
     attention: () => `${prefix}:attention`,
     bullPrefix: () => `${prefix}:bull`,

@@ -25,6 +25,8 @@ export interface ConfirmRequest {
   leaseToken: string
   version: number
   remoteState: RemoteCardState | undefined
+  /** The key the downstream now holds the card's owner under; null: none any more; undefined: unchanged. */
+  remoteHolder?: string | null
   outcome: string
   entry: TimelineEntry
 }
@@ -60,7 +62,7 @@ export class Registry implements IntakeService {
         const current = await this.getCard(cardId)
         const acceptedAtMs = this.#now()
         const merge = mergeEvent(current, event, acceptedAtMs)
-        const keys = merge.applied ? [...fixedKeys, ...this.#indexKeys(merge.record)] : fixedKeys
+        const keys = merge.applied ? [...fixedKeys, this.keys.holderCards(merge.record.holder.eppn), ...this.#indexKeys(merge.record)] : fixedKeys
         const version = merge.applied ? merge.record.version : (current?.version ?? 0)
         const entry = timelineEntry('event', {
           eventId: event.eventId,
@@ -99,6 +101,24 @@ export class Registry implements IntakeService {
     return record !== undefined && identifierOf(record, kind) === value ? record : undefined
   }
 
+  /**
+   * Every card of a holder (by eppn), as their records stand. A card whose record has since moved to
+   * another holder is left out, as the record decides.
+   */
+  async listHolderCards (eppn: string): Promise<CardRecord[]> {
+    const cardIds = await this.#redis.smembers(this.keys.holderCards(eppn))
+    if (cardIds.length === 0) return []
+    const jsons = await this.#redis.pipeline(cardIds.map((cardId) => ['hget', this.keys.card(cardId), 'record'])).exec()
+    const records: CardRecord[] = []
+    for (const [error, json] of jsons ?? []) {
+      if (error !== null) throw error
+      if (typeof json !== 'string') continue
+      const record = JSON.parse(json) as CardRecord
+      if (record.holder.eppn === eppn) records.push(record)
+    }
+    return records
+  }
+
   #indexKeys (record: CardRecord): string[] {
     const keys: string[] = []
     for (const kind of ['csn', 'idZdc', 'escn'] as const) {
@@ -116,6 +136,7 @@ export class Registry implements IntakeService {
       remoteState: (hash.remoteState ?? 'untouched') as RemoteCardState,
       outcome: hash.outcome ?? '',
       updatedAtMs: Number(hash.updatedAtMs ?? 0),
+      ...(hash.remoteHolder === undefined ? {} : { remoteHolder: hash.remoteHolder }),
     }
   }
 
@@ -131,9 +152,7 @@ export class Registry implements IntakeService {
 
   /** Takes the (downstream, card) lease so no two workers act on one card at once; null when held elsewhere. */
   async acquireLease (downstream: DownstreamName, cardId: string, ttlMs: number): Promise<string | null> {
-    const token = randomUUID()
-    const ok = await this.#redis.set(this.keys.lease(downstream, cardId), token, 'PX', ttlMs, 'NX')
-    return ok === 'OK' ? token : null
+    return await this.#acquire(this.keys.lease(downstream, cardId), ttlMs)
   }
 
   async renewLease (downstream: DownstreamName, cardId: string, token: string, ttlMs: number): Promise<boolean> {
@@ -144,6 +163,25 @@ export class Registry implements IntakeService {
     await this.#redis.leoReleaseLease(this.keys.lease(downstream, cardId), token)
   }
 
+  /**
+   * Takes the (downstream, holder) lease, for work on what a holder's cards share downstream (the ESC
+   * person): deciding "no other card left active" and deleting must not interleave with another card's
+   * registration. Null when held elsewhere.
+   */
+  async acquireHolderLease (downstream: DownstreamName, eppn: string, ttlMs: number): Promise<string | null> {
+    return await this.#acquire(this.keys.holderLease(downstream, eppn), ttlMs)
+  }
+
+  async releaseHolderLease (downstream: DownstreamName, eppn: string, token: string): Promise<void> {
+    await this.#redis.leoReleaseLease(this.keys.holderLease(downstream, eppn), token)
+  }
+
+  async #acquire (key: string, ttlMs: number): Promise<string | null> {
+    const token = randomUUID()
+    const ok = await this.#redis.set(key, token, 'PX', ttlMs, 'NX')
+    return ok === 'OK' ? token : null
+  }
+
   /** Records a confirmed version; returns the desired version now held, or -1 if the lease was lost meanwhile. */
   async confirm (request: ConfirmRequest): Promise<number> {
     const { downstream, cardId } = request
@@ -151,7 +189,8 @@ export class Registry implements IntakeService {
       this.keys.sync(downstream, cardId), this.keys.card(cardId), this.keys.dirty(downstream),
       this.keys.lease(downstream, cardId), this.keys.timeline(cardId),
       request.leaseToken, request.version, request.remoteState ?? '', request.outcome, this.#now(), cardId,
-      JSON.stringify(request.entry), this.#timelineCap)
+      JSON.stringify(request.entry), this.#timelineCap,
+      request.remoteHolder === undefined ? '0' : '1', request.remoteHolder ?? '')
   }
 
   async markAttention (entry: AttentionEntry): Promise<void> {

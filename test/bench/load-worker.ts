@@ -26,10 +26,8 @@ async function run (job: LoadJob): Promise<LoadResult> {
   return job.kind === 'closed' ? await closedLoop(job) : await paced(job)
 }
 
-function headersFor (signature: string): Record<string, string> {
-  return signature === ''
-    ? { 'content-type': 'application/json' }
-    : { 'content-type': 'application/json', 'x-signature': signature }
+function headersFor (signature: string, extra: Record<string, string> = { 'content-type': 'application/json' }): Record<string, string> {
+  return signature === '' ? extra : { ...extra, 'x-signature': signature }
 }
 
 /** A fixed number of requests with `concurrency` in flight: throughput and latency. */
@@ -37,7 +35,10 @@ async function closedLoop (job: ClosedLoadJob): Promise<ClosedLoadResult> {
   const pool = new Pool(job.origin, { connections: job.connections, pipelining: 1 })
   const statuses: Record<string, number> = {}
   const eventStatuses: Record<string, number> = {}
-  const requests = job.bodies.length * (job.repeat ?? 1)
+  const variants = job.paths?.length ?? job.bodies.length
+  const requests = variants * (job.repeat ?? 1)
+  const method = job.method ?? 'POST'
+  const headers = job.headers === undefined ? undefined : { ...(method === 'POST' ? { 'content-type': 'application/json' } : {}), ...job.headers }
   const latenciesMs = new Array<number>(requests)
   let next = 0
   const eluStart = performance.eventLoopUtilization()
@@ -47,9 +48,14 @@ async function closedLoop (job: ClosedLoadJob): Promise<ClosedLoadResult> {
     for (;;) {
       const index = next++
       if (index >= requests) return
-      const body = index % job.bodies.length
+      const variant = index % variants
       const t0 = performance.now()
-      const response = await pool.request({ method: 'POST', path: job.path, headers: headersFor(job.signatures[body] ?? ''), body: job.bodies[body] })
+      const response = await pool.request({
+        method,
+        path: job.paths?.[variant] ?? job.path,
+        headers: headersFor(job.signatures[variant] ?? '', headers),
+        ...(method === 'POST' ? { body: job.bodies[variant] } : {}),
+      })
       const text = await response.body.text()
       latenciesMs[index] = performance.now() - t0
       statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1

@@ -43,6 +43,13 @@ t.test('every bad value names its variable', async (t) => {
     [{ IZLY_SOAP_URL: 'http://izly.example/soap', IZLY_USERNAME: 'u', IZLY_PASSWORD: 'p', SGC_HMAC_SECRETS: SECRET }, 'IZLY_SOAP_URL'],
     [{ ESC_PIC: '12345' }, 'ESC_PIC'],
     [{ ESC_ON_DISABLE: 'remove' }, 'ESC_ON_DISABLE'],
+    [{ ESC_CARD_TYPE: 'PLASTIC' }, 'ESC_CARD_TYPE'],
+    [{ ESC_TIMEOUT_MS: 'ten' }, 'ESC_TIMEOUT_MS'],
+    [{ ESC_TIMEOUT_MS: '60000' }, 'JOB_LOCK_MS'],
+    [{ ESC_ROUTER_URL: 'router.example/esc-rest' }, 'ESC_ROUTER_URL'],
+    [{ SIMULATORS: 'on', ESC_ROUTER_URL: 'https://sandbox.europeanstudentcard.eu/esc-rest', ESC_PIC: '999859608' }, 'ESC_ROUTER_TOKEN'],
+    [{ SIMULATORS: 'on', ESC_ROUTER_URL: 'https://sandbox.europeanstudentcard.eu/esc-rest', ESC_ROUTER_TOKEN: 'token' }, 'ESC_PIC'],
+    [{ ESC_ROUTER_TOKEN: 'two words' }, 'ESC_ROUTER_TOKEN'],
     [{ SGC_HMAC_SECRETS: 'short' }, 'SGC_HMAC_SECRETS'],
     [{ CROUS_SOAP_USERS: 'nopassword' }, 'CROUS_SOAP_USERS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
@@ -66,4 +73,23 @@ t.test('secrets may come from files (<NAME>_FILE)', async (t) => {
   t.same(config.sgcSecrets, [SECRET])
   t.same(config.crousSoapUsers, [{ user: 'till', password: 'pw1' }, { user: 'door', password: 'pw2' }])
   t.throws(() => loadConfig({ SGC_HMAC_SECRETS_FILE: join(dir, 'missing') }), /^SGC_HMAC_SECRETS_FILE: cannot read/)
+})
+
+t.test('ESC Router settings: defaults, and URL, token and PIC together', async (t) => {
+  const demo = loadConfig({})
+  t.same(demo.esc, { url: undefined, token: undefined, pic: undefined, onDisable: 'inactive', cardType: 'SMART_NO_CDZ', timeoutMs: 10_000 }, 'unset: the demo points ESC at its simulator')
+  const real = loadConfig({
+    IZLY_SOAP_URL: 'https://izly.example/soap',
+    SGC_HMAC_SECRETS: SECRET,
+    ESC_ROUTER_URL: 'https://sandbox.europeanstudentcard.eu/esc-rest',
+    ESC_ROUTER_TOKEN: 'opaque-token',
+    ESC_PIC: '999859608',
+    ESC_ON_DISABLE: 'delete',
+    ESC_CARD_TYPE: 'SMART_CDZ',
+    ESC_TIMEOUT_MS: '15000',
+  })
+  t.same(real.esc, { url: 'https://sandbox.europeanstudentcard.eu/esc-rest', token: 'opaque-token', pic: '999859608', onDisable: 'delete', cardType: 'SMART_CDZ', timeoutMs: 15_000 })
+  t.equal(real.simulators, false)
+  const withoutEsc = loadConfig({ IZLY_SOAP_URL: 'https://izly.example/soap', SGC_HMAC_SECRETS: SECRET })
+  t.equal(withoutEsc.esc.url, undefined, 'simulators off and no ESC_ROUTER_URL: ESC is not configured, which is no error')
 })

@@ -1,7 +1,7 @@
 import type { Test } from 'tap'
 import type { Config } from '../../src/config/config.ts'
 import { loadConfig } from '../../src/config/load.ts'
-import { startGateway, type Gateway } from '../../src/app/gateway.ts'
+import { type EscEndpoint, startGateway, type Gateway } from '../../src/app/gateway.ts'
 import type { CardEvent } from '../../src/domain/card-event.ts'
 import { signBody } from '../../src/intake/signature.ts'
 import { createLogger } from '../../src/observability/logger.ts'
@@ -11,7 +11,7 @@ export const TEST_SECRET = 'test-sgc-secret-0123456789'
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789'
 
 /** Environment for a gateway under test: fast retries and sweeps, quiet logs, its own key prefix. */
-export function testEnv (options: { izlyEndpoint: string, prefix: string, redisUrl?: string, role?: string, extra?: Record<string, string> }): Record<string, string> {
+export function testEnv (options: { izlyEndpoint: string, escEndpoint?: EscEndpoint, prefix: string, redisUrl?: string, role?: string, extra?: Record<string, string> }): Record<string, string> {
   return {
     SIMULATORS: 'off',
     PORT: '0',
@@ -25,9 +25,14 @@ export function testEnv (options: { izlyEndpoint: string, prefix: string, redisU
     RETRY_MAX_MS: '400',
     SWEEP_INTERVAL_MS: '300',
     IZLY_TIMEOUT_MS: '3000',
+    ESC_TIMEOUT_MS: '3000',
     JOB_LOCK_MS: '4000',
     STALLED_CHECK_MS: '1000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Without an ESC endpoint the ESC downstream is not configured: its syncs record skipped-esc-not-configured.
+    ...(options.escEndpoint === undefined
+      ? {}
+      : { ESC_ROUTER_URL: options.escEndpoint.url, ESC_ROUTER_TOKEN: options.escEndpoint.token, ESC_PIC: options.escEndpoint.pic }),
     ...options.extra,
   }
 }
@@ -42,7 +47,7 @@ export interface TestGateway extends Gateway {
 }
 
 /** A whole gateway (API and workers) in this process, on the test Redis, closed and cleaned on teardown. */
-export async function startTestGateway (t: Test, options: { izlyEndpoint: string, prefix?: string, redisUrl?: string, role?: string, extra?: Record<string, string>, cleanup?: boolean }): Promise<TestGateway> {
+export async function startTestGateway (t: Test, options: { izlyEndpoint: string, escEndpoint?: EscEndpoint, prefix?: string, redisUrl?: string, role?: string, extra?: Record<string, string>, cleanup?: boolean }): Promise<TestGateway> {
   const prefix = options.prefix ?? uniquePrefix()
   const config = loadConfig(testEnv({ ...options, prefix }))
   const gateway = await startGateway({ config, logger: createLogger(config.logLevel), listen: false })

@@ -7,6 +7,7 @@ import { DOWNSTREAMS } from '../../src/domain/downstream.ts'
 import { cardEvent } from '../fixtures/card-events.ts'
 import { countKeys, testRedis, testRegistry, uniquePrefix } from '../helpers/redis.ts'
 import { freePort } from '../../src/app/local-redis.ts'
+import { timelineEntry } from '../../src/registry/timeline.ts'
 
 t.test('accept writes the event, the desired state, the timeline and the dirty mark together', async (t) => {
   const prefix = uniquePrefix()
@@ -106,4 +107,54 @@ t.test('a card can be found by its CSN, its Izly number and its ESCN, as soon as
   await registry.accept(reencoded, 'b')
   t.equal(await registry.findCard('csn', event.card.csn as string), undefined, 'stale index entry reads as unknown')
   t.equal((await registry.findCard('csn', 'ABCDEF01234567'))?.card.id, event.card.id)
+})
+
+t.test('a holder\'s cards are found by eppn, written by the same intake script', async (t) => {
+  const prefix = uniquePrefix()
+  const redis = await testRedis(t, prefix)
+  const registry = testRegistry(redis, prefix)
+  const first = cardEvent({ state: 'ENABLED', eppn: 'holder-1@univ-rouen.fr' })
+  const second = cardEvent({ state: 'DISABLED', eppn: 'holder-1@univ-rouen.fr' })
+  await registry.accept(first, 'a')
+  await registry.accept(second, 'b')
+  await registry.accept(cardEvent({ eppn: 'someone-else@univ-rouen.fr' }), 'c')
+  const cards = await registry.listHolderCards('holder-1@univ-rouen.fr')
+  t.same(cards.map((record) => record.card.id).sort(), [first.card.id, second.card.id].sort())
+  t.same(await registry.listHolderCards('nobody@univ-rouen.fr'), [])
+
+  // A card handed to another holder no longer counts as the first one's.
+  await registry.accept(cardEvent({ cardId: second.card.id, eppn: 'holder-2@univ-rouen.fr', occurredAt: new Date(Date.now() + 1000).toISOString() }), 'd')
+  t.same((await registry.listHolderCards('holder-1@univ-rouen.fr')).map((record) => record.card.id), [first.card.id])
+})
+
+t.test('confirm records the remote holder key, clears it, or leaves it alone', async (t) => {
+  const prefix = uniquePrefix()
+  const redis = await testRedis(t, prefix)
+  const registry = testRegistry(redis, prefix)
+  const cardId = 'remote-holder-1'
+  for (let version = 1; version <= 3; version++) await registry.accept(cardEvent({ cardId, occurredAt: new Date(Date.now() + version).toISOString() }), `fp${version}`)
+  const confirm = async (version: number, remoteHolder: string | null | undefined): Promise<void> => {
+    const lease = await registry.acquireLease('esc', cardId, 10_000) as string
+    await registry.confirm({ downstream: 'esc', cardId, leaseToken: lease, version, remoteState: 'active', outcome: 'registered', entry: timelineEntry('sync', {}), ...(remoteHolder === undefined ? {} : { remoteHolder }) })
+    await registry.releaseLease('esc', cardId, lease)
+  }
+  await confirm(1, 'urn:schac:personalUniqueCode:int:esi:fr:1')
+  t.equal((await registry.getSync('esc', cardId)).remoteHolder, 'urn:schac:personalUniqueCode:int:esi:fr:1')
+  await confirm(2, undefined)
+  t.equal((await registry.getSync('esc', cardId)).remoteHolder, 'urn:schac:personalUniqueCode:int:esi:fr:1', 'undefined leaves it')
+  await confirm(3, null)
+  t.notOk('remoteHolder' in await registry.getSync('esc', cardId), 'null clears it')
+})
+
+t.test('a holder lease excludes a second holder of the same downstream only', async (t) => {
+  const prefix = uniquePrefix()
+  const redis = await testRedis(t, prefix)
+  const registry = testRegistry(redis, prefix)
+  const token = await registry.acquireHolderLease('esc', 'h@univ-rouen.fr', 10_000)
+  t.type(token, 'string')
+  t.equal(await registry.acquireHolderLease('esc', 'h@univ-rouen.fr', 10_000), null)
+  t.type(await registry.acquireHolderLease('izly', 'h@univ-rouen.fr', 10_000), 'string')
+  t.type(await registry.acquireLease('esc', 'h@univ-rouen.fr', 10_000), 'string', 'nor does it collide with a card lease')
+  await registry.releaseHolderLease('esc', 'h@univ-rouen.fr', token as string)
+  t.type(await registry.acquireHolderLease('esc', 'h@univ-rouen.fr', 10_000), 'string')
 })

@@ -2,7 +2,8 @@
 -- Returns the card's desired version, so the worker knows whether to run again; -1 when the lease was lost.
 -- KEYS[1] sync hash, KEYS[2] card hash, KEYS[3] dirty set, KEYS[4] lease, KEYS[5] timeline
 -- ARGV[1] lease token, ARGV[2] version, ARGV[3] remote state ('' = unchanged), ARGV[4] outcome, ARGV[5] now (ms),
--- ARGV[6] card id, ARGV[7] timeline entry JSON, ARGV[8] timeline cap
+-- ARGV[6] card id, ARGV[7] timeline entry JSON, ARGV[8] timeline cap,
+-- ARGV[9] '1' to record the remote holder key ARGV[10] ('' = none any more), '0' to leave it as it is
 if redis.call('GET', KEYS[4]) ~= ARGV[1] then
   return -1
 end
@@ -12,6 +13,13 @@ if version > confirmed then
   redis.call('HSET', KEYS[1], 'confirmedVersion', ARGV[2], 'outcome', ARGV[4], 'updatedAtMs', ARGV[5])
   if ARGV[3] ~= '' then
     redis.call('HSET', KEYS[1], 'remoteState', ARGV[3])
+  end
+  if ARGV[9] == '1' then
+    if ARGV[10] == '' then
+      redis.call('HDEL', KEYS[1], 'remoteHolder')
+    else
+      redis.call('HSET', KEYS[1], 'remoteHolder', ARGV[10])
+    end
   end
   confirmed = version
 end

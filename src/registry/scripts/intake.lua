@@ -1,7 +1,8 @@
 -- Accepts one card event atomically: idempotency record, desired state, lookup indexes, timeline and
 -- the "dirty" marks that wake the sync. Either all of it is written or none of it.
 -- Variable key count: KEYS[1] event key, KEYS[2] card key, KEYS[3] timeline key, then ARGV[9] dirty sets
--- (one per downstream), then index keys (CSN, idZdc, ESCN of the card) that point to the card id.
+-- (one per downstream); with a new record, then the holder's set of card ids and the index keys (CSN,
+-- idZdc, ESCN of the card) that point to the card id.
 -- ARGV[1] fingerprint, ARGV[2] card id, ARGV[3] version the caller read, ARGV[4] new record JSON ('' = late event,
 -- history only), ARGV[5] new version, ARGV[6] timeline entry JSON, ARGV[7] now (ms), ARGV[8] timeline cap,
 -- ARGV[9] number of dirty-set keys
@@ -25,7 +26,8 @@ if ARGV[4] ~= '' then
   for i = 4, dirtyEnd do
     redis.call('ZADD', KEYS[i], 'NX', ARGV[7], ARGV[2])
   end
-  for i = dirtyEnd + 1, #KEYS do
+  redis.call('SADD', KEYS[dirtyEnd + 1], ARGV[2])
+  for i = dirtyEnd + 2, #KEYS do
     redis.call('SET', KEYS[i], ARGV[2])
   end
 end
