@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { DOWNSTREAMS, type DownstreamName } from '../domain/downstream.ts'
+import type { DownstreamName } from '../domain/downstream.ts'
 import { createProblem, sendProblem } from '../intake/problem.ts'
 import { replayAttention } from '../queue/replay.ts'
 import type { SyncQueues } from '../queue/sync-queues.ts'
@@ -9,6 +9,7 @@ import { matchesSecret } from './secret-match.ts'
 export interface AdminRoutesOptions {
   registry: Registry
   queues: SyncQueues
+  downstreams: readonly DownstreamName[]
   tokens: readonly string[]
 }
 
@@ -17,7 +18,7 @@ export interface AdminRoutesOptions {
  * timeline; the "needs attention" list and its replay. No tokens configured means the API is closed.
  */
 export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
-  const { registry, queues, tokens } = options
+  const { registry, queues, downstreams, tokens } = options
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization
@@ -33,11 +34,11 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
     const { cardId } = request.params
     const record = await registry.getCard(cardId)
     if (record === undefined) return sendProblem(reply, createProblem({ status: 404, code: 'unknown-card', detail: `no card ${cardId}` }))
-    const downstreams: Record<string, unknown> = {}
-    for (const downstream of DOWNSTREAMS) {
+    const syncs: Record<string, unknown> = {}
+    for (const downstream of downstreams) {
       // remoteHolder (the ESC person's ESI) is personal data the operators' view does without.
       const { confirmedVersion, remoteState, outcome, updatedAtMs } = await registry.getSync(downstream, cardId)
-      downstreams[downstream] = {
+      syncs[downstream] = {
         confirmedVersion,
         remoteState,
         outcome,
@@ -46,7 +47,7 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
         needsAttention: await registry.getAttention(downstream, cardId) ?? null,
       }
     }
-    return { cardId, version: record.version, desired: record.card, holder: { eppn: record.holder.eppn, consents: record.holder.consents ?? null }, occurredAt: record.occurredAt, eventId: record.eventId, downstreams }
+    return { cardId, version: record.version, desired: record.card, holder: { eppn: record.holder.eppn, consents: record.holder.consents ?? null }, occurredAt: record.occurredAt, eventId: record.eventId, downstreams: syncs }
   })
 
   app.get<{ Params: { cardId: string }, Querystring: { limit?: string } }>('/cards/:cardId/timeline', async (request, reply) => {
@@ -65,8 +66,8 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
 
   app.post<{ Params: { downstream: string, cardId: string } }>('/attention/:downstream/:cardId/replay', async (request, reply) => {
     const { downstream, cardId } = request.params
-    if (!(DOWNSTREAMS as readonly string[]).includes(downstream)) {
-      return sendProblem(reply, createProblem({ status: 404, code: 'unknown-downstream', detail: `downstream must be one of ${DOWNSTREAMS.join(', ')}` }))
+    if (!(downstreams as readonly string[]).includes(downstream)) {
+      return sendProblem(reply, createProblem({ status: 404, code: 'unknown-downstream', detail: `downstream must be one of ${downstreams.join(', ')}` }))
     }
     const outcome = await replayAttention(registry, queues, downstream as DownstreamName, cardId, 'admin-api')
     if (outcome === 'unknown-card') return sendProblem(reply, createProblem({ status: 404, code: 'unknown-card', detail: `no card ${cardId}` }))

@@ -8,6 +8,7 @@ import { sgcIntakeRoutes } from '../intake/sgc-routes.ts'
 import type { GatewayMetrics } from '../observability/metrics.ts'
 import type { SyncQueues } from '../queue/sync-queues.ts'
 import type { Registry } from '../registry/registry.ts'
+import type { DownstreamName } from '../domain/downstream.ts'
 import type { ValidityApi } from '../validity/validity-api.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { docsRoutes } from './docs-routes.ts'
@@ -19,6 +20,8 @@ export interface BuildAppOptions {
   logger: Logger
   redis: Redis
   registry: Registry
+  /** The downstreams this gateway is configured for (Izly, and ESC when configured). */
+  downstreams: readonly DownstreamName[]
   /** Without one (a worker-only process), only health and metrics are served. */
   intake: IntakeService | undefined
   queues: SyncQueues
@@ -57,7 +60,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   app.setNotFoundHandler((request, reply) => sendProblem(reply, createProblem({ status: 404, code: 'not-found', detail: `${request.method} ${request.url.split('?')[0] ?? ''} does not exist` })))
 
   await app.register(healthRoutes, { redis: options.redis })
-  await app.register(metricsRoutes, { metrics, registry, queues })
+  await app.register(metricsRoutes, { metrics, registry, queues, downstreams: options.downstreams })
   if (options.intake !== undefined) {
     await app.register(sgcIntakeRoutes({
       intake: options.intake,
@@ -65,7 +68,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       bodyLimitBytes: config.bodyLimitBytes,
       batchBodyLimitBytes: config.batchBodyLimitBytes,
     }))
-    await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, tokens: config.adminTokens })
+    await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, downstreams: options.downstreams, tokens: config.adminTokens })
     await options.validity?.register(app)
     await app.register(docsRoutes)
   }

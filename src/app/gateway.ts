@@ -3,11 +3,12 @@ import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.ts'
-import { DOWNSTREAMS, LANES } from '../domain/downstream.ts'
+import { type DownstreamName, LANES } from '../domain/downstream.ts'
 import { createEscClient } from '../downstream/esc/client.ts'
 import { createEscSync } from '../downstream/esc/esc-sync.ts'
 import { createRegistryHolders } from '../downstream/esc/holders.ts'
 import type { EscPort } from '../downstream/esc/port.ts'
+import type { DownstreamSync } from '../downstream/types.ts'
 import { createIzlyClient } from '../downstream/izly/client.ts'
 import { createIzlySync } from '../downstream/izly/izly-sync.ts'
 import type { IzlyPort } from '../downstream/izly/port.ts'
@@ -72,11 +73,15 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   }
   await Promise.all([redis.intake.connect(), redis.worker.connect()])
 
-  const apiRegistry = new Registry({ redis: redis.intake, keys, downstreams: DOWNSTREAMS })
-  const workerRegistry = new Registry({ redis: redis.worker, keys, downstreams: DOWNSTREAMS })
+  // A downstream exists only when configured: without ESC_ROUTER_URL (and simulators off) no card
+  // carries ESC work, so no job, no dirty mark and no sync record is spent on it.
+  const escEndpoint = options.escEndpoint ?? configuredEsc(config)
+  const downstreams: readonly DownstreamName[] = escEndpoint === undefined ? ['izly'] : ['izly', 'esc']
+  const apiRegistry = new Registry({ redis: redis.intake, keys, downstreams })
+  const workerRegistry = new Registry({ redis: redis.worker, keys, downstreams })
   // Intake enqueues on the fail-fast connection: an unreachable Redis is a 503, not a hung request.
-  const apiQueues = new SyncQueues(redis.intake, keys.bullPrefix(), DOWNSTREAMS)
-  const workerQueues = new SyncQueues(redis.worker, keys.bullPrefix(), DOWNSTREAMS)
+  const apiQueues = new SyncQueues(redis.intake, keys.bullPrefix(), downstreams)
+  const workerQueues = new SyncQueues(redis.worker, keys.bullPrefix(), downstreams)
 
   let url: string | undefined
   const workers: Worker[] = []
@@ -84,11 +89,11 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   let izly: IzlyPort | undefined
   let esc: EscPort | undefined
 
-  const intake = config.role === 'worker' ? undefined : createIntake({ registry: apiRegistry, queues: apiQueues, downstreams: DOWNSTREAMS, logger, metrics })
+  const intake = config.role === 'worker' ? undefined : createIntake({ registry: apiRegistry, queues: apiQueues, downstreams, logger, metrics })
   const validity = config.role === 'worker'
     ? undefined
     : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
-  const app = await buildApp({ config, logger, redis: redis.intake, registry: apiRegistry, intake, queues: apiQueues, metrics, ...(validity !== undefined ? { validity } : {}) })
+  const app = await buildApp({ config, logger, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, metrics, ...(validity !== undefined ? { validity } : {}) })
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
   }
@@ -101,24 +106,21 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
       ...(config.izly.username !== undefined && config.izly.password !== undefined ? { username: config.izly.username, password: config.izly.password } : {}),
       timeoutMs: config.izly.timeoutMs,
     })
-    const escEndpoint = options.escEndpoint ?? configuredEsc(config)
+    const syncs: DownstreamSync[] = [createIzlySync(izly, { ineAsIdentifier: config.izly.ineAsIdentifier })]
     if (escEndpoint !== undefined) {
       const timeoutMs = config.esc.timeoutMs
       esc = createEscClient({ baseUrl: escEndpoint.url, token: escEndpoint.token, connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs })
+      const escHolders = createRegistryHolders(workerRegistry, { leaseMs: config.queue.lockMs })
+      syncs.push(createEscSync(esc, { pic: escEndpoint.pic, cardType: config.esc.cardType, onDisable: config.esc.onDisable }, escHolders))
     } else {
-      logger.info('ESC Router not configured (no ESC_ROUTER_URL, simulators off): cards are recorded as skipped-esc-not-configured')
+      logger.info('ESC Router not configured (no ESC_ROUTER_URL, simulators off): the gateway syncs Izly only')
     }
-    const escHolders = createRegistryHolders(workerRegistry, { leaseMs: config.queue.lockMs })
-    const syncs = [
-      createIzlySync(izly, { ineAsIdentifier: config.izly.ineAsIdentifier }),
-      createEscSync(esc, { pic: escEndpoint?.pic, cardType: config.esc.cardType, onDisable: config.esc.onDisable }, escHolders),
-    ]
     for (const sync of syncs) {
       for (const lane of LANES) {
         workers.push(startSyncWorker({ connection: redis.worker, registry: workerRegistry, queues: workerQueues, sync, lane, config: config.queue, logger, metrics }))
       }
     }
-    sweeper = startSweeper({ registry: workerRegistry, queues: workerQueues, downstreams: DOWNSTREAMS, intervalMs: config.queue.sweepIntervalMs, logger })
+    sweeper = startSweeper({ registry: workerRegistry, queues: workerQueues, downstreams, intervalMs: config.queue.sweepIntervalMs, logger })
   }
 
   let closing: Promise<void> | undefined

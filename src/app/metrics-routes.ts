@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify'
-import { DOWNSTREAMS } from '../domain/downstream.ts'
+import type { DownstreamName } from '../domain/downstream.ts'
 import type { GatewayMetrics } from '../observability/metrics.ts'
 import type { SyncQueues } from '../queue/sync-queues.ts'
 import type { Registry } from '../registry/registry.ts'
 
 /** Prometheus text; queue depths, "needs attention" and out-of-sync counts are read at scrape time. */
-export async function metricsRoutes (app: FastifyInstance, options: { metrics: GatewayMetrics, registry: Registry, queues: SyncQueues }): Promise<void> {
+export async function metricsRoutes (app: FastifyInstance, options: { metrics: GatewayMetrics, registry: Registry, queues: SyncQueues, downstreams: readonly DownstreamName[] }): Promise<void> {
   const { metrics, registry, queues } = options
   app.get('/metrics', async (_request, reply) => {
     try {
@@ -14,7 +14,7 @@ export async function metricsRoutes (app: FastifyInstance, options: { metrics: G
         for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ queue: queue.name, state }, count)
       }
       const attention = await registry.listAttention()
-      for (const downstream of DOWNSTREAMS) {
+      for (const downstream of options.downstreams) {
         metrics.attention.set({ downstream }, attention.filter((entry) => entry.downstream === downstream).length)
         metrics.dirtyCards.set({ downstream }, await registry.countDirty(downstream))
       }

@@ -93,7 +93,7 @@ t.test('/health/ready answers the documented 503 when Redis is unreachable', asy
   deadRedis.on('error', () => {})
   t.teardown(() => deadRedis.disconnect())
   const { config, registry, queues, metrics } = gateway
-  const app = await buildApp({ config, logger: createLogger('silent'), redis: deadRedis, registry, intake: undefined, queues, metrics })
+  const app = await buildApp({ config, logger: createLogger('silent'), redis: deadRedis, registry, downstreams: ['izly'], intake: undefined, queues, metrics })
   t.teardown(async () => await app.close())
   t.equal((await call(t, app, 'get', '/health/ready', { token: null })).status, 503)
 })

@@ -7,7 +7,8 @@
  * client does not compete for the server's event loop. Redis is the one on REDIS_URL / 127.0.0.1:6379.
  *
  * BENCH_QUICK=1 divides every count by ten, to try the script out; BENCH_PHASES=1,3 runs only those
- * phases (1 single intake, 2 batch intake, 3 opposition latency), e.g. under --cpu-prof.
+ * phases (1 single intake, 2 batch intake, 3 opposition latency, 4 ESC client, 5 validity REST/SOAP),
+ * e.g. under --cpu-prof.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
@@ -20,6 +21,8 @@ import { type IzlySimulator, startIzlySimulator } from '../../src/simulators/izl
 import { TEST_SECRET, testEnv } from '../helpers/gateway.ts'
 import { cleanPrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.ts'
 import { BARE_PATH, startBareServer } from './bare.ts'
+import { benchEscClient } from './esc-client-bench.ts'
+import { benchValidity } from './validity-bench.ts'
 import { benchEvent, benchIdZdc, izlySeedOf, range, signAll } from './events.ts'
 import { LoadClient } from './load-client.ts'
 import type { ClosedLoadResult } from './protocol.ts'
@@ -27,7 +30,7 @@ import { machineLine, percentile, type ProbeResult, type Row, renderResults, ren
 
 const SCALE = process.env.BENCH_QUICK === '1' ? 0.1 : 1
 const scaled = (count: number): number => Math.max(1, Math.round(count * SCALE))
-const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3').split(',').map((phase) => phase.trim()))
+const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5').split(',').map((phase) => phase.trim()))
 
 const SINGLE = { warmup: scaled(2_000), requests: scaled(20_000), concurrency: 64, connections: 32 }
 const BATCH = {
@@ -85,6 +88,8 @@ async function main (): Promise<void> {
     if (PHASES.has('1')) await singleIntake(redis, load, bare.url)
     if (PHASES.has('2')) await batchIntake(redis, load, bare.url)
     if (PHASES.has('3')) await oppositionLatency(redis, load)
+    if (PHASES.has('4')) await escClient()
+    if (PHASES.has('5')) await validity()
   } finally {
     await bare.close()
     await load.close()
@@ -118,6 +123,22 @@ async function main (): Promise<void> {
   }
   console.log('')
   console.log(`total run time ${((Date.now() - began) / 1000).toFixed(0)} s (of which ${((60_000 - Math.max(0, quietBudget.ms)) / 1000).toFixed(0)} s waiting for other processes to go quiet)`)
+}
+
+// --- Phase 4 and 5: the ESC client and the validity service (their own modules) ------------------
+
+async function escClient (): Promise<void> {
+  console.log('phase 4: ESC person upserts through the client against the router simulator, 16 in flight; baseline raw undici to bare Fastify')
+  await waitForQuiet(quietBudget)
+  const result = await benchEscClient()
+  rows.push({ measure: 'ESC client: upserts through client + simulator', gateway: result.callsPerSecond, baseline: result.baselineCallsPerSecond, unit: 'calls/s' })
+  if (result.note !== '') notes.push(`phase 4: ${result.note}`)
+}
+
+async function validity (): Promise<void> {
+  console.log('phase 5: validity REST and SOAP at saturation, and a foreign card with a warm router cache; baseline bare Fastify')
+  await waitForQuiet(quietBudget)
+  for (const row of await benchValidity()) rows.push({ ...row, digits: row.unit === 'ms' ? 1 : 0 })
 }
 
 // --- Phase 1 and 2: intake throughput -----------------------------------------------------------

@@ -140,11 +140,16 @@ t.test('nothing is sent for a holder with no INE and no ESI, nor for an expired 
   t.same(esc.listCalls(), [], 'the router heard nothing')
 })
 
-t.test('without an ESC endpoint the ESC downstream is disabled: skipped-esc-not-configured, never an error', async (t) => {
+t.test('without an ESC endpoint the gateway has no ESC downstream: no ESC job, no ESC status, never an error', async (t) => {
   const izly = await testIzly(t)
   const gateway = await startTestGateway(t, { izlyEndpoint: izly.url })
   const enabled = escCardEvent({ state: 'ENABLED' })
   await gateway.post(enabled)
-  t.match(await escInLine(gateway, enabled.card.id, 1), { outcome: 'skipped-esc-not-configured', needsAttention: null })
+  const view = await waitFor('the Izly sync', async () => {
+    const answer = await gateway.admin('GET', `/admin/v1/cards/${enabled.card.id}`)
+    return answer.body.downstreams.izly.inLine === true ? answer.body : undefined
+  })
+  t.same(Object.keys(view.downstreams), ['izly'], 'only Izly is tracked')
   t.equal((await gateway.admin('GET', '/admin/v1/attention')).body.count, 0)
+  t.equal((await gateway.admin('POST', `/admin/v1/attention/esc/${enabled.card.id}/replay`)).status, 404, 'esc is not a downstream here')
 })

@@ -29,7 +29,7 @@ export function testEnv (options: { izlyEndpoint: string, escEndpoint?: EscEndpo
     JOB_LOCK_MS: '4000',
     STALLED_CHECK_MS: '1000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    // Without an ESC endpoint the ESC downstream is not configured: its syncs record skipped-esc-not-configured.
+    // Without an ESC endpoint the gateway has no ESC downstream: Izly only.
     ...(options.escEndpoint === undefined
       ? {}
       : { ESC_ROUTER_URL: options.escEndpoint.url, ESC_ROUTER_TOKEN: options.escEndpoint.token, ESC_PIC: options.escEndpoint.pic }),

@@ -14,15 +14,14 @@ export interface EscSyncOptions extends Omit<EscPlanOptions, 'today'> {
 
 /**
  * The ESC Router as a downstream of the sync worker: plans with the pure domain mapping (SPEC §4, ESC
- * column), then makes the calls. Without a port (no ESC_ROUTER_URL, simulators off) every card is
- * recorded as `skipped-esc-not-configured`, never as an error.
+ * column), then makes the calls. Only built when the router is configured: otherwise the gateway has
+ * no ESC downstream at all.
  */
-export function createEscSync (port: EscPort | undefined, options: EscSyncOptions, holders: EscHolders): DownstreamSync {
+export function createEscSync (port: EscPort, options: EscSyncOptions, holders: EscHolders): DownstreamSync {
   const today = options.today ?? (() => new Date().toISOString().slice(0, 10))
   return {
     name: 'esc',
     async apply (record: CardRecord, confirmed: SyncRecord, context: SyncContext): Promise<SyncResult> {
-      if (port === undefined) return { remoteState: undefined, outcome: 'skipped-esc-not-configured' }
       const work = planEsc(record, confirmed, { ...options, today: today() })
       switch (work.kind) {
         case 'none':
