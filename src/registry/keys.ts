@@ -17,6 +17,8 @@ export interface RegistryKeys {
   holderLease (downstream: DownstreamName, eppn: string): string
   /** Card id by one of the card's identifiers, for the validity lookups. */
   index (kind: CardIdentifierKind, value: string): string
+  /** A WS-Security nonce seen by the validity service (replay protection across API replicas). */
+  soapNonce (nonceKey: string): string
   attention (): string
   bullPrefix (): string
 }
@@ -32,6 +34,7 @@ export function buildKeys (prefix: string): RegistryKeys {
     holderCards: (eppn) => `${prefix}:holder:${eppn}`,
     holderLease: (downstream, eppn) => `${prefix}:holder-lease:${downstream}:${eppn}`,
     index: (kind, value) => `${prefix}:index:${kind}:${value}`,
+    soapNonce: (nonceKey) => `${prefix}:wss-nonce:${nonceKey}`,
     attention: () => `${prefix}:attention`,
     bullPrefix: () => `${prefix}:bull`,
   }

@@ -58,7 +58,7 @@ export function createValidityApi (options: ValidityApiOptions): ValidityApi {
   const soap = createValiditySoapService({
     checker,
     users: config.crousSoapUsers,
-    nonces: createRedisNonceStore(options.redis, config.queue.prefix),
+    nonces: createRedisNonceStore(options.redis, options.registry.keys),
     limits: { maxBytes: settings.soapMaxBodyBytes, maxDepth: settings.soapMaxDepth },
   })
   const wsdlFor = createWsdlServer()
