@@ -3,18 +3,20 @@ import type { CardEvent } from '../domain/card-event.ts'
 
 /**
  * A schema-valid SGC card event (SPEC §3) as the normalised `CardEvent`. The schema already fixes the
- * shape, so the only change is the chip serial in upper case, as CROUS keys cards by it.
+ * shape, so the only changes are letter case: the chip serial upper-case, as CROUS keys cards by it,
+ * and the ESCN lower-case, the router's form.
  * The input is copied, never modified.
  */
 export function normaliseCardEvent (validated: unknown): CardEvent {
   const event = structuredClone(validated) as CardEvent
   if (event.card.csn !== undefined) event.card.csn = event.card.csn.toUpperCase()
+  if (event.card.escn !== undefined) event.card.escn = event.card.escn.toLowerCase()
   return event
 }
 
 /**
  * Identifies an event's content: the SHA-256 (hex) of its canonical JSON, keys sorted at every level.
- * The same event re-sent with another key order or `csn` case has the same fingerprint once normalised.
+ * The same event re-sent with another key order or `csn`/`escn` case has the same fingerprint once normalised.
  */
 export function fingerprint (event: CardEvent): string {
   return createHash('sha256').update(canonicalJson(event)).digest('hex')

@@ -44,3 +44,11 @@ t.test('the fingerprint changes with any value', async (t) => {
   t.not(fingerprint(normaliseCardEvent({ ...sent, holder: { ...sent.holder, consents: { crous: false, esc: false } } })), base)
   t.equal(fingerprint(normaliseCardEvent(structuredClone(sent))), base, 'and not with a copy')
 })
+
+t.test('an ESCN in upper case is kept lower-case, and fingerprints as the same event', async (t) => {
+  const escn = '50228de1-8944-1038-a3d5-001999465982'
+  const lower = normaliseCardEvent({ eventId: 'e', occurredAt: '2026-11-28T10:00:00Z', card: { id: 'c', state: 'DISABLED', escn }, holder: { eppn: 'e@x', consents: { crous: true, esc: true } } })
+  const upper = normaliseCardEvent({ eventId: 'e', occurredAt: '2026-11-28T10:00:00Z', card: { id: 'c', state: 'DISABLED', escn: escn.toUpperCase() }, holder: { eppn: 'e@x', consents: { crous: true, esc: true } } })
+  t.equal(upper.card.escn, escn)
+  t.equal(fingerprint(upper), fingerprint(lower))
+})
