@@ -69,7 +69,7 @@ export async function startDemo (config: Config, logger: Logger): Promise<Demo |
         '',
         'Try it:  npm run demo:opposition   (posts a signed ENABLED then DISABLED/LOST event and shows what Izly received)',
         `Health:  ${gatewayUrl ?? ''}/health/ready    Metrics: ${gatewayUrl ?? ''}/metrics`,
-        `Validity (CROUS, docs/crous-validity.md):  curl -H 'X-API-Key: ${crousApiKey}' ${gatewayUrl ?? ''}/crous/v1/cards/<csn|idZdc|escn>/validity    WSDL: ${gatewayUrl ?? ''}/crous/v1/soap?wsdl`,
+        `Validity (CROUS, see the README):  curl -H 'X-API-Key: ${crousApiKey}' ${gatewayUrl ?? ''}/crous/v1/cards/<csn|idZdc|escn>/validity    WSDL: ${gatewayUrl ?? ''}/crous/v1/soap?wsdl`,
         '',
       ]
       process.stdout.write(lines.join('\n') + '\n')

@@ -9,7 +9,7 @@ import type { EscCallContext, EscCardStatusView, EscDeleteOutcome, EscPort, EscU
 export type * from './port.ts'
 
 export interface EscClientOptions {
-  /** REST base of the router, ending in `/esc-rest` (production or sandbox; see docs/esc-router.md). */
+  /** REST base of the router, ending in `/esc-rest` (production or sandbox; see the README's ESC Router section). */
   baseUrl: string
   /** API token, sent as `Authorization: Bearer` on every call except the public card status. */
   token: string
