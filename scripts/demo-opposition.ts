@@ -1,10 +1,11 @@
 // Posts a signed ENABLED then DISABLED/LOST event to the gateway started by `npm start`, and shows
-// what the Izly simulator received. Reads the addresses and generated secrets the demo left behind.
+// what the Izly and ESC Router simulators received and what the CROUS validity service answers.
+// Reads the addresses and generated secrets the demo left behind.
 import { readFileSync } from 'node:fs'
 import { DEMO_FILE } from '../src/app/demo.ts'
 import { signBody } from '../src/intake/signature.ts'
 
-interface DemoInfo { gatewayUrl: string, secret: string, adminToken: string, izlyControlUrl: string }
+interface DemoInfo { gatewayUrl: string, secret: string, adminToken: string, crousApiKey: string, izlyControlUrl: string, escControlUrl: string }
 
 let demo: DemoInfo
 try {
@@ -17,9 +18,13 @@ try {
 const cardId = `demo-${Date.now()}`
 const csn = Date.now().toString(16).toUpperCase().padStart(14, '0').slice(-14)
 const idZdc = String(Date.now()).slice(-13)
+// An ESCN minted for the demo router's PIC (999999999): a version-1 UUID whose node is prefix + PIC.
+const escn = `${Date.now().toString(16).slice(-8).padStart(8, '0')}-0000-1000-8000-001999999999`
 const card = {
   id: cardId,
   csn,
+  escn,
+  expiresAt: '2027-08-31',
   crous: { idZdc, idTransmitter: 65, idMapping: 1, zdcCreationDate: '2026-09-01T00:00:00.000Z', pixSs: '03', pixNn: '0000', appl: 'D1', rid: '0A1B2C3D' },
 }
 const holder = {
@@ -30,7 +35,8 @@ const holder = {
   dueDate: '2027-08-31T00:00:00Z',
   idCompanyRate: 10,
   idRate: 1,
-  consents: { crous: true, esc: false },
+  ine: '0123456789A',
+  consents: { crous: true, esc: true },
 }
 
 async function post (event: unknown): Promise<void> {
@@ -68,6 +74,15 @@ process.stdout.write(`Izly simulator received RegisterSmartCard for idZdc ${regi
 await post({ eventId: `${cardId}-disabled`, occurredAt: new Date().toISOString(), card: { id: cardId, state: 'DISABLED', disableReason: 'LOST' }, holder: { eppn: holder.eppn, consents: holder.consents } })
 const opposed = await waitForCall('OpposeSmartCard')
 process.stdout.write(`Izly simulator received OpposeSmartCard for idZdc ${opposed.idZdc} with reason ${opposed.reason ?? '?'}\n`)
+
+const escCalls = await (await fetch(`${demo.escControlUrl}/calls`)).json() as { calls: Array<{ method: string, operation: string, httpStatus: number, escn?: string, cardStatusType?: string }> }
+process.stdout.write('\nESC Router simulator received:\n')
+for (const call of escCalls.calls.filter((c) => c.escn === escn || c.escn === undefined)) {
+  process.stdout.write(`  ${call.method} ${call.operation} -> ${call.httpStatus}${call.cardStatusType !== undefined ? ` (${call.cardStatusType})` : ''}\n`)
+}
+
+const validity = await fetch(`${demo.gatewayUrl}/crous/v1/cards/${csn}/validity`, { headers: { 'x-api-key': demo.crousApiKey } })
+process.stdout.write(`\nGET /crous/v1/cards/${csn}/validity -> ${validity.status} ${await validity.text()}\n`)
 
 const view = await fetch(`${demo.gatewayUrl}/admin/v1/cards/${cardId}/timeline`, { headers: { authorization: `Bearer ${demo.adminToken}` } })
 process.stdout.write(`\nTimeline of ${cardId} (GET /admin/v1/cards/${cardId}/timeline):\n`)
