@@ -75,11 +75,5 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
     return reply.code(202).send({ cardId, downstream, status: outcome })
   })
 
-  app.get('/queues', async () => {
-    const queuesOut: Record<string, unknown> = {}
-    for (const queue of queues.all()) {
-      queuesOut[queue.name] = await queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed')
-    }
-    return { queues: queuesOut }
-  })
+  app.get('/queues', async () => ({ queues: await queues.jobCounts() }))
 }

@@ -138,7 +138,8 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
         await app.close()
         await validity?.close()
         await sweeper?.stop()
-        // Running jobs finish (bounded by the Izly call timeout); unstarted ones stay queued in Redis.
+        // Running jobs finish (each call bounded by its timeout; main.ts's grace deadline cuts a longer run
+        // short, and that job runs again elsewhere as a stalled one); unstarted ones stay queued in Redis.
         await Promise.all(workers.map(async (worker) => await worker.close()))
         await apiQueues.close()
         await workerQueues.close()

@@ -9,13 +9,12 @@ export async function metricsRoutes (app: FastifyInstance, options: { metrics: G
   const { metrics, registry, queues } = options
   app.get('/metrics', async (_request, reply) => {
     try {
-      for (const queue of queues.all()) {
-        const counts = await queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed')
-        for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ queue: queue.name, state }, count)
+      for (const [queue, counts] of Object.entries(await queues.jobCounts())) {
+        for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ queue, state }, count)
       }
-      const attention = await registry.listAttention()
+      const attention = await registry.countAttention()
       for (const downstream of options.downstreams) {
-        metrics.attention.set({ downstream }, attention.filter((entry) => entry.downstream === downstream).length)
+        metrics.attention.set({ downstream }, attention.get(downstream) ?? 0)
         metrics.dirtyCards.set({ downstream }, await registry.countDirty(downstream))
       }
     } catch (error) {

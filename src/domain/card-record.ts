@@ -13,7 +13,10 @@ export interface CardRecord {
   occurredAt: string
   /** eventId of the last applied event: the correlation id of the work it implies. */
   eventId: string
-  /** When the gateway accepted that event, epoch milliseconds (start of the opposition-lag clock). */
+  /**
+   * When the gateway accepted that event, epoch milliseconds. Not the opposition-lag clock's start:
+   * `leocarte_opposition_lag_seconds` counts from `occurredAtMs` (the SGC's own time of the change).
+   */
   acceptedAtMs: number
 }
 

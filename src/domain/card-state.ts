@@ -14,7 +14,3 @@ export type AcademicLevel = (typeof ACADEMIC_LEVELS)[number]
 
 /** States after which the card must not be usable downstream (an opposition at CROUS). */
 export const OPPOSED_STATES: ReadonlySet<CardState> = new Set(['DISABLED', 'CADUC', 'DESTROYED'])
-
-export function isCardState (value: unknown): value is CardState {
-  return typeof value === 'string' && (CARD_STATES as readonly string[]).includes(value)
-}

@@ -9,6 +9,8 @@ export const REDACTED_PATHS = [
   'firstName', 'lastName', 'fullName', 'email', 'birthDate', 'ine', 'esi', 'personIdentifier',
   '*.firstName', '*.lastName', '*.fullName', '*.email', '*.birthDate', '*.ine', '*.esi', '*.personIdentifier',
   'req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers["x-signature"]',
+  // ioredis puts a failed command's arguments on its error: the intake script's carry the whole record.
+  'err.command.args',
 ]
 
 export function createLogger (level: string): Logger {

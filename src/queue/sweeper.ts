@@ -37,18 +37,13 @@ export function startSweeper (options: SweeperOptions): Sweeper {
     const cards = await registry.listDirty(downstream, Date.now() - intervalMs, batchSize)
     let woken = 0
     for (const cardId of cards) {
-      const record = await registry.getCard(cardId)
-      const confirmed = await registry.getSync(downstream, cardId)
-      if (record === undefined || confirmed.confirmedVersion >= record.version) {
-        await registry.touchDirty(downstream, cardId)
-        continue
-      }
-      const attention = await registry.getAttention(downstream, cardId)
-      const lane = laneOf(record)
-      const waiting = attention !== undefined && attention.version === record.version
-      if (!waiting && !await queues.inFlight(downstream, lane, cardId)) {
-        await queues.rewake(downstream, lane, cardId)
-        woken++
+      const standing = await registry.standing(downstream, cardId)
+      if (standing.status === 'behind') {
+        const lane = laneOf(standing.record)
+        if (!await queues.inFlight(downstream, lane, cardId)) {
+          await queues.rewake(downstream, lane, cardId)
+          woken++
+        }
       }
       await registry.touchDirty(downstream, cardId)
     }

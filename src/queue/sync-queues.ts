@@ -43,6 +43,15 @@ export class SyncQueues {
     return [...this.#queues.values()]
   }
 
+  /** Job counts by state, per queue name: what the admin API shows and the metrics export. */
+  async jobCounts (): Promise<Record<string, Record<string, number>>> {
+    const counts: Record<string, Record<string, number>> = {}
+    for (const queue of this.all()) {
+      counts[queue.name] = await queue.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed')
+    }
+    return counts
+  }
+
   /**
    * Wakes the sync of one card. A job already waiting for the card absorbs the wake-up: it reads the
    * desired state when it runs.

@@ -65,14 +65,12 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
       await job.moveToDelayed(Date.now() + 50 + Math.floor(Math.random() * 150), token)
       throw new DelayedError()
     }
+    const stopRenewing = keepLease(cardId, lease)
     try {
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        const record = await registry.getCard(cardId)
-        if (record === undefined) return 'no-card'
-        const confirmed = await registry.getSync(downstream, cardId)
-        if (confirmed.confirmedVersion >= record.version) return 'in-line'
-        const attention = await registry.getAttention(downstream, cardId)
-        if (attention !== undefined && attention.version === record.version) return 'needs-attention'
+        const standing = await registry.standing(downstream, cardId)
+        if (standing.status !== 'behind') return standing.status
+        const { record, confirmed, attention } = standing
 
         const result = await applyOnce(record, confirmed, job)
         if (result === undefined) return 'needs-attention'
@@ -97,14 +95,29 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
           metrics.oppositionLag.observe({ downstream }, Math.max(0, Date.now() - record.occurredAtMs) / 1000)
         }
         if (desired <= record.version) return result.outcome
-        await registry.renewLease(downstream, cardId, lease, config.lockMs)
       }
-      // Still moving after many rounds: let other cards have the worker; a fresh job picks it up.
-      await queues.wake(downstream, lane, cardId)
+      // Still moving after many rounds: let other cards have the worker. This job's id is still taken
+      // here (a wake-up now would be absorbed); the recheck on 'completed' puts a fresh job in.
       return 'handed-over'
     } finally {
+      stopRenewing()
       await registry.releaseLease(downstream, cardId, lease)
     }
+  }
+
+  /**
+   * Renews the card's lease every half JOB_LOCK_MS while the job runs, as BullMQ renews the job's own
+   * lock. A run may outlast JOB_LOCK_MS (an enablement makes up to three calls, each bounded by the call
+   * timeout only): a lapsed lease would let the other lane act on the card meanwhile, and the run's
+   * confirmation would be refused. A worker that dies stops renewing, and the lease lapses.
+   */
+  function keepLease (cardId: string, lease: string): () => void {
+    const timer = setInterval(() => {
+      registry.renewLease(downstream, cardId, lease, config.lockMs).then((held) => {
+        if (!held) log.warn({ cardId }, 'card lease lapsed during the run; its confirmation will be refused and the job retried')
+      }, (error: unknown) => log.warn({ err: error, cardId }, 'card lease renewal failed; the next one retries'))
+    }, config.lockMs / 2)
+    return () => clearInterval(timer)
   }
 
   /** One attempt at the downstream; undefined when a permanent fault put the work in "needs attention". */
@@ -155,13 +168,8 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
   worker.on('error', (error) => log.error({ err: error }, 'worker error'))
 
   async function recheck (cardId: string): Promise<void> {
-    const record = await registry.getCard(cardId)
-    if (record === undefined) return
-    const confirmed = await registry.getSync(downstream, cardId)
-    if (confirmed.confirmedVersion >= record.version) return
-    const attention = await registry.getAttention(downstream, cardId)
-    if (attention !== undefined && attention.version === record.version) return
-    await queues.wake(downstream, laneOf(record), cardId)
+    const standing = await registry.standing(downstream, cardId)
+    if (standing.status === 'behind') await queues.wake(downstream, laneOf(standing.record), cardId)
   }
 
   return worker

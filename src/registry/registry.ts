@@ -31,6 +31,14 @@ export interface ConfirmRequest {
   entry: TimelineEntry
 }
 
+/**
+ * Where one downstream stands with one card: what the sync worker, its recheck and the sweeper decide on.
+ * `behind`: the desired version is ahead of the confirmed one and no operator is awaited at that version.
+ */
+export type SyncStanding =
+  | { status: 'no-card' | 'in-line' | 'needs-attention' }
+  | { status: 'behind', record: CardRecord, confirmed: SyncRecord, attention: AttentionEntry | undefined }
+
 /** How often intake re-merges when other events for the same card keep landing first. */
 const MAX_INTAKE_ROUNDS = 50
 
@@ -129,15 +137,27 @@ export class Registry implements IntakeService {
   }
 
   async getSync (downstream: DownstreamName, cardId: string): Promise<SyncRecord> {
-    const hash = await this.#redis.hgetall(this.keys.sync(downstream, cardId))
-    if (hash.confirmedVersion === undefined) return NEVER_SYNCED
-    return {
-      confirmedVersion: Number(hash.confirmedVersion),
-      remoteState: (hash.remoteState ?? 'untouched') as RemoteCardState,
-      outcome: hash.outcome ?? '',
-      updatedAtMs: Number(hash.updatedAtMs ?? 0),
-      ...(hash.remoteHolder === undefined ? {} : { remoteHolder: hash.remoteHolder }),
-    }
+    return syncRecordOf(await this.#redis.hgetall(this.keys.sync(downstream, cardId)))
+  }
+
+  /** The card's record, what `downstream` confirmed and its attention entry, read together in one round trip. */
+  async standing (downstream: DownstreamName, cardId: string): Promise<SyncStanding> {
+    const replies = await this.#redis.multi()
+      .hget(this.keys.card(cardId), 'record')
+      .hgetall(this.keys.sync(downstream, cardId))
+      .hget(this.keys.attention(), attentionField(downstream, cardId))
+      .exec()
+    const [recordJson, syncHash, attentionJson] = (replies ?? []).map(([error, reply]) => {
+      if (error !== null) throw error
+      return reply
+    }) as [string | null, Record<string, string>, string | null]
+    if (recordJson === null) return { status: 'no-card' }
+    const record = JSON.parse(recordJson) as CardRecord
+    const confirmed = syncRecordOf(syncHash)
+    if (confirmed.confirmedVersion >= record.version) return { status: 'in-line' }
+    const attention = attentionJson === null ? undefined : JSON.parse(attentionJson) as AttentionEntry
+    if (attention !== undefined && attention.version === record.version) return { status: 'needs-attention' }
+    return { status: 'behind', record, confirmed, attention }
   }
 
   async getTimeline (cardId: string, limit = this.#timelineCap): Promise<TimelineEntry[]> {
@@ -207,8 +227,14 @@ export class Registry implements IntakeService {
     return all.map((json) => JSON.parse(json) as AttentionEntry).sort((a, b) => a.at.localeCompare(b.at))
   }
 
-  async countAttention (): Promise<number> {
-    return await this.#redis.hlen(this.keys.attention())
+  /** Entries waiting, per downstream (read from the field names: no entry is parsed). */
+  async countAttention (): Promise<Map<string, number>> {
+    const counts = new Map<string, number>()
+    for (const field of await this.#redis.hkeys(this.keys.attention())) {
+      const downstream = field.slice(0, field.indexOf('|'))
+      counts.set(downstream, (counts.get(downstream) ?? 0) + 1)
+    }
+    return counts
   }
 
   /** Returns whether there was an entry to clear. */
@@ -237,6 +263,18 @@ function identifierOf (record: CardRecord, kind: CardIdentifierKind): string | u
   return record.card.escn
 }
 
+function syncRecordOf (hash: Record<string, string>): SyncRecord {
+  if (hash.confirmedVersion === undefined) return NEVER_SYNCED
+  return {
+    confirmedVersion: Number(hash.confirmedVersion),
+    remoteState: (hash.remoteState ?? 'untouched') as RemoteCardState,
+    outcome: hash.outcome ?? '',
+    updatedAtMs: Number(hash.updatedAtMs ?? 0),
+    ...(hash.remoteHolder === undefined ? {} : { remoteHolder: hash.remoteHolder }),
+  }
+}
+
+/** `<downstream>|<card id>`: a downstream name never holds a `|`. */
 function attentionField (downstream: DownstreamName, cardId: string): string {
   return `${downstream}|${cardId}`
 }

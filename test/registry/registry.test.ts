@@ -158,3 +158,26 @@ t.test('a holder lease excludes a second holder of the same downstream only', as
   await registry.releaseHolderLease('esc', 'h@univ-rouen.fr', token as string)
   t.type(await registry.acquireHolderLease('esc', 'h@univ-rouen.fr', 10_000), 'string')
 })
+
+t.test('standing tells the worker, its recheck and the sweeper where a downstream stands with a card', async (t) => {
+  const prefix = uniquePrefix()
+  const redis = await testRedis(t, prefix)
+  const registry = testRegistry(redis, prefix)
+  const cardId = 'standing-1'
+  t.same(await registry.standing('izly', cardId), { status: 'no-card' })
+  await registry.accept(cardEvent({ cardId, occurredAt: new Date(Date.now()).toISOString() }), 'fp1')
+  t.match(await registry.standing('izly', cardId), { status: 'behind', record: { version: 1 }, confirmed: { confirmedVersion: 0 }, attention: undefined })
+
+  const attention = { downstream: 'izly' as const, cardId, version: 1, lane: 'enable', code: '-42', message: 'x', correlationId: 'e', at: new Date().toISOString() }
+  await registry.markAttention(attention)
+  t.same(await registry.standing('izly', cardId), { status: 'needs-attention' })
+  t.same(await registry.countAttention(), new Map([['izly', 1]]))
+
+  await registry.accept(cardEvent({ cardId, occurredAt: new Date(Date.now() + 1000).toISOString() }), 'fp2')
+  t.match(await registry.standing('izly', cardId), { status: 'behind', record: { version: 2 }, attention: { version: 1 } }, 'a newer version is worked on again')
+
+  const lease = await registry.acquireLease('izly', cardId, 10_000) as string
+  await registry.confirm({ downstream: 'izly', cardId, leaseToken: lease, version: 2, remoteState: 'active', outcome: 'registered', entry: timelineEntry('sync', {}) })
+  t.same(await registry.standing('izly', cardId), { status: 'in-line' })
+  t.match(await registry.standing('esc', cardId), { status: 'behind' }, 'each downstream stands on its own')
+})

@@ -1,0 +1,47 @@
+import t from 'tap'
+import type { QueueConfig } from '../../src/config/config.ts'
+import type { DownstreamSync } from '../../src/downstream/types.ts'
+import { createLogger } from '../../src/observability/logger.ts'
+import { createMetrics } from '../../src/observability/metrics.ts'
+import { SyncQueues } from '../../src/queue/sync-queues.ts'
+import { startSyncWorker } from '../../src/queue/sync-worker.ts'
+import { cardEvent } from '../fixtures/card-events.ts'
+import { testRedis, testRegistry, uniquePrefix } from '../helpers/redis.ts'
+import { sleep, waitFor } from '../helpers/wait.ts'
+
+t.test('the card lease outlives a run longer than JOB_LOCK_MS, so the other lane cannot act on the card meanwhile', async (t) => {
+  const prefix = uniquePrefix()
+  const redis = await testRedis(t, prefix)
+  const registry = testRegistry(redis, prefix)
+  const queues = new SyncQueues(redis, registry.keys.bullPrefix(), ['izly'])
+  const lockMs = 600
+  const config: QueueConfig = { prefix, opposeConcurrency: 1, enableConcurrency: 1, retryBaseMs: 50, retryMaxMs: 400, lockMs, stalledCheckMs: 1000, sweepIntervalMs: 300 }
+  let started = false
+  // An enablement is several calls, each bounded only by the call timeout: together they may exceed JOB_LOCK_MS.
+  const slow: DownstreamSync = {
+    name: 'izly',
+    async apply () {
+      started = true
+      await sleep(lockMs * 3)
+      return { remoteState: 'active', outcome: 'registered' }
+    },
+  }
+  const worker = startSyncWorker({ connection: redis, registry, queues, sync: slow, lane: 'enable', config, logger: createLogger('silent'), metrics: createMetrics() })
+  t.teardown(async () => {
+    await worker.close()
+    await queues.close()
+  })
+
+  const event = cardEvent({ state: 'ENABLED' })
+  const cardId = event.card.id
+  await registry.accept(event, 'fp')
+  await queues.wake('izly', 'enable', cardId)
+  await waitFor('the run to start', () => started)
+  await sleep(lockMs * 2)
+  const taken = await registry.acquireLease('izly', cardId, lockMs)
+  t.equal(taken, null, 'the running job still holds the card lease')
+  if (taken !== null) await registry.releaseLease('izly', cardId, taken)
+  // A run that always outlasts a lapsing lease would have its confirmation refused and be retried forever.
+  await waitFor('the confirmation', async () => (await registry.getSync('izly', cardId)).confirmedVersion === 1, 8000)
+  t.equal((await registry.getSync('izly', cardId)).outcome, 'registered', 'confirmed under the lease it kept')
+})
