@@ -2,7 +2,7 @@ import type { CardEvent } from '../domain/card-event.ts'
 
 /** Result of accepting one normalised card event. */
 export type IntakeResult =
-  /** Durable: the event, the card's desired state and the sync wake-up are in Redis. */
+  /** Durable: the event, its history line and, when `applied`, the card's new desired state and dirty mark are in Redis. */
   | { status: 'accepted', eventId: string, cardId: string, version: number, applied: boolean }
   /** Same eventId, same body: nothing changed. */
   | { status: 'duplicate', eventId: string, cardId: string }
@@ -17,6 +17,9 @@ export type IntakeResult =
 export interface IntakeService {
   accept (event: CardEvent, fingerprint: string): Promise<IntakeResult>
 }
+
+/** Seconds a caller should wait before asking again when Redis cannot be reached (`Retry-After`). */
+export const REGISTRY_RETRY_AFTER_SECONDS = 5
 
 export class RegistryUnavailableError extends Error {
   readonly code = 'REGISTRY_UNAVAILABLE'

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { acceptBatch } from './accept-batch.ts'
 import { loadCardEventValidators } from './card-event-schema.ts'
 import type { IntakeResult, IntakeService } from './intake-service.ts'
-import { RegistryUnavailableError } from './intake-service.ts'
+import { REGISTRY_RETRY_AFTER_SECONDS, RegistryUnavailableError } from './intake-service.ts'
 import { fingerprint, normaliseCardEvent } from './normalise.ts'
 import { createProblem, problemFromError, sendProblem } from './problem.ts'
 import { verifySignature } from './signature.ts'
@@ -23,9 +23,6 @@ export interface SgcIntakeRoutesOptions {
 
 export const CARD_EVENTS_PATH = '/sgc/v1/card-events'
 export const CARD_EVENTS_BATCH_PATH = '/sgc/v1/card-events/batch'
-
-/** Seconds the SGC should wait before resending when Redis is unreachable. */
-const RETRY_AFTER_SECONDS = 5
 
 /**
  * The SGC intake routes (SPEC §3), an encapsulated plugin: its JSON parser (raw bytes, for the
@@ -87,7 +84,7 @@ export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPlugin
       try {
         result = await intake.accept(event, fingerprint(event))
       } catch (error) {
-        if (isRegistryUnavailable(error)) return sendUnavailable(request, reply, error)
+        if (error instanceof RegistryUnavailableError) return sendUnavailable(request, reply, error)
         throw error
       }
       request.log.info({ eventId: event.eventId, cardId: event.card.id, status: result.status }, 'card event processed')
@@ -123,7 +120,7 @@ export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPlugin
         // Nothing stored: the whole batch can simply be sent again. Otherwise the caller needs to
         // know which events went through, so the answer is per event, the rest being `unavailable`.
         if (outcome.acceptedCount === 0) {
-          if (isRegistryUnavailable(outcome.failure)) return sendUnavailable(request, reply, outcome.failure)
+          if (outcome.failure instanceof RegistryUnavailableError) return sendUnavailable(request, reply, outcome.failure)
           throw outcome.failure
         }
         request.log.warn({ err: outcome.failure, accepted: outcome.acceptedCount }, 'card event batch partly stored')
@@ -172,14 +169,9 @@ function parseJson (raw: Buffer): unknown {
   }
 }
 
-function isRegistryUnavailable (error: unknown): boolean {
-  return error instanceof RegistryUnavailableError ||
-    (error as { code?: unknown } | null)?.code === 'REGISTRY_UNAVAILABLE'
-}
-
 function sendUnavailable (request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   request.log.error({ err: error }, 'card registry unavailable: card event not stored')
-  reply.header('retry-after', String(RETRY_AFTER_SECONDS))
+  reply.header('retry-after', String(REGISTRY_RETRY_AFTER_SECONDS))
   return sendProblem(reply, createProblem({
     status: 503,
     code: 'registry-unavailable',

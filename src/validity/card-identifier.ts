@@ -1,3 +1,4 @@
+import { isEscn } from '../domain/esc-identifiers.ts'
 import type { CardIdentifierKind } from '../registry/keys.ts'
 
 /** The identifier forms a validity query may use (SPEC §7), named as the registry indexes them. */
@@ -7,8 +8,6 @@ export function isIdType (value: unknown): value is CardIdentifierKind {
   return typeof value === 'string' && (ID_TYPES as readonly string[]).includes(value)
 }
 
-/** ESCN (esc-router.md §4.3): a version-1 UUID whose node is a 3-digit prefix and the 9-digit PIC. */
-const ESCN = /^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9]{12}$/i
 /** Chip serial number: 4, 7 or 10 bytes in hex. */
 const CSN = /^(?:[0-9a-f]{8}|[0-9a-f]{14}|[0-9a-f]{20})$/i
 /** CROUS card number (NUM_CARTE). */
@@ -24,12 +23,13 @@ export interface Candidate {
  * The readings of `raw` as a card identifier, most specific first; empty when it fits no form.
  * A decimal string of 8 or 14 digits is both a possible CSN and a possible idZdc, so it has two
  * readings and the caller looks both up. With `type`, only that reading is tried.
- * Values come back as stored: CSN upper-case (normalised at intake), ESCN lower-case (the SGC's form).
+ * Values come back as stored (both normalised at intake): CSN upper-case, ESCN lower-case; either case is read.
  */
 export function readIdentifier (raw: string, type?: CardIdentifierKind): Candidate[] {
   const value = raw.trim()
   const candidates: Candidate[] = []
-  if ((type === undefined || type === 'escn') && ESCN.test(value)) candidates.push({ kind: 'escn', value: value.toLowerCase() })
+  const lowerCase = value.toLowerCase()
+  if ((type === undefined || type === 'escn') && isEscn(lowerCase)) candidates.push({ kind: 'escn', value: lowerCase })
   if ((type === undefined || type === 'idZdc') && ID_ZDC.test(value)) candidates.push({ kind: 'idZdc', value })
   if ((type === undefined || type === 'csn') && CSN.test(value)) candidates.push({ kind: 'csn', value: value.toUpperCase() })
   return candidates
@@ -53,5 +53,6 @@ export function escnFromQr (content: string): string | undefined {
   } catch {
     return undefined
   }
-  return ESCN.test(segment) ? segment.toLowerCase() : undefined
+  const escn = segment.toLowerCase()
+  return isEscn(escn) ? escn : undefined
 }

@@ -1,4 +1,5 @@
 import type { CardRecord } from '../domain/card-record.ts'
+import { isExpired, picOfEscn } from '../domain/esc-identifiers.ts'
 import { RegistryUnavailableError } from '../intake/intake-service.ts'
 import type { CardIdentifierKind } from '../registry/keys.ts'
 import { type Candidate, readIdentifier } from './card-identifier.ts'
@@ -43,7 +44,7 @@ type Decision = Pick<CardValidity, 'valid' | 'state' | 'reason' | 'since' | 'exp
 export function decideFromRecord (record: CardRecord, today: string): Decision {
   const { card } = record
   const expiresAt = calendarDay(card.expiresAt) ?? calendarDay(record.holder.dueDate)
-  const expired = expiresAt !== undefined && expiresAt < today
+  const expired = expiresAt !== undefined && isExpired(expiresAt, today)
   const valid = card.state === 'ENABLED' && !expired
   let reason: string = card.state
   if (card.state === 'DISABLED' && card.disableReason !== undefined) reason = card.disableReason
@@ -54,17 +55,17 @@ export function decideFromRecord (record: CardRecord, today: string): Decision {
     reason,
     since: record.occurredAt,
     ...(expiresAt !== undefined ? { expiresAt } : {}),
-    // A foreign card the SGC holds (external): its issuer's PIC is the ESCN's last nine digits (esc-router.md §6.5).
-    ...(card.external === true && card.escn !== undefined ? { issuer: { identifier: card.escn.slice(-9) } } : {}),
+    // A foreign card the SGC holds (external): its issuer's PIC is in the ESCN (esc-router.md §6.5).
+    ...(card.external === true && card.escn !== undefined ? { issuer: { identifier: picOfEscn(card.escn) } } : {}),
   }
 }
 
 /** A foreign card, as a verifier checks it (esc-router.md §6.2): ACTIVE and `expiresAt` not past. */
 export function decideFromRouter (escn: string, status: RouterCardStatus, today: string): Decision {
   const expiresAt = calendarDay(status.expiresAt)
-  const expired = status.status === 'EXPIRED' || (expiresAt !== undefined && expiresAt < today)
+  const expired = status.status === 'EXPIRED' || (expiresAt !== undefined && isExpired(expiresAt, today))
   const valid = status.status === 'ACTIVE' && !expired
-  const issuer: NonNullable<CardValidity['issuer']> = { identifier: status.issuerIdentifier ?? escn.slice(-9) }
+  const issuer: NonNullable<CardValidity['issuer']> = { identifier: status.issuerIdentifier ?? picOfEscn(escn) }
   if (status.issuerName !== undefined) issuer.name = status.issuerName
   return {
     valid,

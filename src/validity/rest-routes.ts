@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { matchesSecret } from '../app/secret-match.ts'
-import { RegistryUnavailableError } from '../intake/intake-service.ts'
+import { REGISTRY_RETRY_AFTER_SECONDS, RegistryUnavailableError } from '../intake/intake-service.ts'
 import { createProblem, sendProblem } from '../intake/problem.ts'
 import { escnFromQr, isIdType } from './card-identifier.ts'
 import type { ValidityChecker, ValidityOutcome } from './check-validity.ts'
@@ -15,8 +15,6 @@ export interface ValidityRestRoutesOptions {
 
 export const CARD_VALIDITY_PATH = '/crous/v1/cards/:cardId/validity'
 export const QR_VALIDITY_PATH = '/crous/v1/validity'
-
-const REGISTRY_RETRY_SECONDS = 5
 
 /** `GET /crous/v1/cards/{cardId}/validity` and `GET /crous/v1/validity?qr=`, behind an `X-API-Key`. */
 export async function validityRestRoutes (app: FastifyInstance, options: ValidityRestRoutesOptions): Promise<void> {
@@ -42,8 +40,10 @@ export async function validityRestRoutes (app: FastifyInstance, options: Validit
     return await answer(request, reply, async () => await checker.check(request.params.cardId, type))
   })
 
-  app.get<{ Querystring: { qr?: string } }>(QR_VALIDITY_PATH, async (request, reply) => {
-    const escn = request.query.qr === undefined ? undefined : escnFromQr(request.query.qr)
+  // A repeated parameter arrives as an array: not a QR code either.
+  app.get<{ Querystring: { qr?: string | string[] } }>(QR_VALIDITY_PATH, async (request, reply) => {
+    const { qr } = request.query
+    const escn = typeof qr === 'string' ? escnFromQr(qr) : undefined
     if (escn === undefined) {
       return refuse(request, reply, 'invalid-qr', 'qr must be the content of a European Student Card QR code: a URL whose last path segment is an ESCN')
     }
@@ -63,8 +63,8 @@ export async function validityRestRoutes (app: FastifyInstance, options: Validit
       result = await check()
     } catch (error) {
       if (!(error instanceof RegistryUnavailableError)) throw error
-      options.onCall?.(request, { outcome: 'registry-unavailable', retryAfterSeconds: REGISTRY_RETRY_SECONDS })
-      return sendProblem(reply.header('retry-after', String(REGISTRY_RETRY_SECONDS)), createProblem({ status: 503, code: 'registry-unavailable', detail: 'the card registry (Redis) cannot be reached; retry shortly' }))
+      options.onCall?.(request, { outcome: 'registry-unavailable', retryAfterSeconds: REGISTRY_RETRY_AFTER_SECONDS })
+      return sendProblem(reply.header('retry-after', String(REGISTRY_RETRY_AFTER_SECONDS)), createProblem({ status: 503, code: 'registry-unavailable', detail: 'the card registry (Redis) cannot be reached; retry shortly' }))
     }
     options.onCall?.(request, describeOutcome(result))
     switch (result.outcome) {

@@ -65,6 +65,7 @@ t.test('every state and every disable reason, expired and unknown cards', async 
   t.match(await gateway.rest('/crous/v1/cards/not-a-card/validity'), { status: 400, body: { type: /invalid-card-id$/ } })
   t.match(await gateway.rest(`/crous/v1/validity?qr=${encodeURIComponent('https://s.esc-r.eu/nope')}`), { status: 400, body: { type: /invalid-qr$/ } })
   t.match(await gateway.rest('/crous/v1/validity'), { status: 400, body: { type: /invalid-qr$/ } })
+  t.match(await gateway.rest('/crous/v1/validity?qr=a&qr=b'), { status: 400, body: { type: /invalid-qr$/ } }, 'a repeated qr is refused, not a 500')
 })
 
 t.test('an all-digit id that is the CSN of one card and the idZdc of another asks for ?type=', async (t) => {

@@ -1,4 +1,4 @@
-import { RegistryUnavailableError } from '../../intake/intake-service.ts'
+import { REGISTRY_RETRY_AFTER_SECONDS, RegistryUnavailableError } from '../../intake/intake-service.ts'
 import { isIdType } from '../card-identifier.ts'
 import type { ValidityChecker } from '../check-validity.ts'
 import { type ValidityCall, describeOutcome } from '../validity-call.ts'
@@ -23,12 +23,12 @@ export interface SoapCall extends ValidityCall {
 }
 
 export interface ValiditySoapService {
-  /** Never throws: every failure is a SOAP fault, with a status that is never 500 for a bad body. */
+  /**
+   * Every refusal is a SOAP fault, never with a 500 for a bad body. Only an unexpected error (a bug) is
+   * thrown; the route answers it as a Server fault.
+   */
   handle (xml: string, contentType: string | undefined): Promise<SoapCall>
 }
-
-/** Seconds a client should wait when Redis cannot be read. */
-const REGISTRY_RETRY_SECONDS = 5
 
 /**
  * CheckCardValidity over SOAP 1.1 and 1.2, answered here rather than by node-soap's server: the body
@@ -70,8 +70,8 @@ export function createValiditySoapService (options: ValiditySoapServiceOptions):
     } catch (error) {
       if (!(error instanceof RegistryUnavailableError)) throw error
       return {
-        ...fault(version, 'registry-unavailable', { side: 'server', message: `the card registry is unavailable; retry in ${REGISTRY_RETRY_SECONDS} s` }),
-        retryAfterSeconds: REGISTRY_RETRY_SECONDS,
+        ...fault(version, 'registry-unavailable', { side: 'server', message: `the card registry is unavailable; retry in ${REGISTRY_RETRY_AFTER_SECONDS} s` }),
+        retryAfterSeconds: REGISTRY_RETRY_AFTER_SECONDS,
       }
     }
   }

@@ -27,7 +27,8 @@ export class XmlRefused extends Error {
  */
 export function guardXml (xml: string, limits: XmlGuardLimits): void {
   const maxAttributeLength = limits.maxAttributeLength ?? 1024
-  // Cheap bound first: a UTF-8 byte is at most one UTF-16 unit, so a short string needs no byte count.
+  // Cheap bound first: every UTF-16 unit is at least one UTF-8 byte, so a string longer than the limit
+  // in units is over it in bytes without counting them.
   if (xml.length > limits.maxBytes || Buffer.byteLength(xml, 'utf8') > limits.maxBytes) {
     throw new XmlRefused('too-large', `the request is over ${limits.maxBytes} bytes`)
   }
