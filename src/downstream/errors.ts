@@ -1,6 +1,8 @@
 /**
- * A downstream call failed. `transient` tells the queue what to do: retry with back-off (network,
- * timeout, 5xx, 429, an expired credential, a fault flagged retryable) or stop and ask a human.
+ * A downstream call failed. `transient` tells the queue what to do: retry with back-off, or stop and
+ * ask a human. Each downstream judges its own failures (izly/fault-classification.ts, esc/failure.ts):
+ * a network error, a timeout, 5xx, 408 and 429 are transient for both; a 401/403 is for Izly (an
+ * expired credential), not for the ESC Router (a wrong token, which no retry changes).
  */
 export class DownstreamError extends Error {
   readonly downstream: string

@@ -8,7 +8,7 @@ export const CONTROL_PREFIX = '/control'
  * The control API every simulator shares (state, reset, calls, faults, outage, latency), a thin HTTP
  * face of SimulatorControls; each simulator adds its own seeds. A bad body is a 400 naming the field.
  */
-export async function commonControlRoutes<Input, Fault, Call> (app: FastifyInstance, controls: SimulatorControls<Input, Fault, Call>): Promise<void> {
+export async function commonControlRoutes<Input extends { times?: number }, Call> (app: FastifyInstance, controls: SimulatorControls<Input, Call>): Promise<void> {
   app.setErrorHandler((error, _request, reply) => {
     const status = error instanceof TypeError ? 400 : (error as { statusCode?: number }).statusCode ?? 500
     return reply.code(status).send({ error: error instanceof Error ? error.message : String(error) })

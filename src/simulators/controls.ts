@@ -1,30 +1,23 @@
 import { checkLatency, checkOutageMode, type OutageMode } from './outage.ts'
-
-/** Scripted faults as a simulator keeps them (ScriptedFaults, or a wrapper of it). */
-export interface FaultList<Input, Fault> {
-  add (input: Input): Fault
-  list (): Fault[]
-  remove (id: string): boolean
-  clear (): void
-}
+import type { Scripted, ScriptedFaults } from './scripted-faults.ts'
 
 /**
  * The switches every simulator offers a test or a fault drill, in process: scripted faults, an
  * outage, added latency, and the calls it received. Each simulator adds its own state and seeds; its
  * control API (control-routes.ts) is a thin HTTP face of these methods.
  */
-export abstract class SimulatorControls<Input, Fault, Call> {
-  abstract readonly faults: FaultList<Input, Fault>
+export abstract class SimulatorControls<Input extends { times?: number }, Call> {
+  abstract readonly faults: ScriptedFaults<Input>
   readonly calls: Call[] = []
   outage: OutageMode = 'off'
   /** Added before every answer, in milliseconds. */
   latencyMs = 0
 
-  scriptFault (input: Input): Fault {
+  scriptFault (input: Input): Scripted<Input> {
     return this.faults.add(input)
   }
 
-  listFaults (): Fault[] {
+  listFaults (): Array<Scripted<Input>> {
     return this.faults.list()
   }
 

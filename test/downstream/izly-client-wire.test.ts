@@ -147,3 +147,23 @@ t.test('an HTML page with 200 is not taken for an answer', async (t) => {
   const error = await client.getSmartCard('alice', '123', { correlationId: 'c' }).catch((caught: unknown) => caught)
   t.match(error, { code: 'INVALID_RESPONSE', transient: false })
 })
+
+t.test('a 200 that is not the operation\'s answer is never taken for a success', async (t) => {
+  const client = await createIzlyClient({ endpoint: `${ORIGIN}/izly/soap`, timeoutMs: 2000 })
+  t.teardown(() => client.close())
+  const opposition = { identifier: 'alice', idZdc: '123', uid: '04AA', reason: 'DP' as const, cancelDate: '2025-10-01T12:00:00.000Z' }
+  const envelope = (body: string) => `<soap:Envelope xmlns:soap="${SOAP_ENV}"><soap:Body>${body}</soap:Body></soap:Envelope>`
+  for (const [name, xml] of [
+    ['an empty Body', envelope('')],
+    ['an empty HTTP body', ''],
+    ['a result outside the enumeration', envelope(`<OpposeSmartCardResponse xmlns="${NS}"><result>DONE</result></OpposeSmartCardResponse>`)],
+    ['another operation\'s answer', envelope(`<RevalidateSmartCardResponse xmlns="${NS}"><result>REVALIDATED</result></RevalidateSmartCardResponse>`)],
+  ] as const) {
+    answerOnce(200, xml)
+    const error = await client.opposeSmartCard(opposition, { correlationId: 'c' }).catch((caught: unknown) => caught)
+    t.match(error, { code: 'INVALID_RESPONSE', transient: false }, `OpposeSmartCard: ${name}`)
+  }
+  answerOnce(200, envelope(''))
+  const error = await client.getSmartCard('alice', '123', { correlationId: 'c' }).catch((caught: unknown) => caught)
+  t.match(error, { code: 'INVALID_RESPONSE', transient: false }, 'GetSmartCard: an empty Body is not a card')
+})

@@ -1,6 +1,7 @@
 import { Agent, type Dispatcher } from 'undici'
 import { checkEscCard, checkEscPerson, type EscProblem } from '../../domain/esc-checks.ts'
 import type { EscCard, EscPerson } from '../../domain/esc-plan.ts'
+import { httpUrl } from '../http-url.ts'
 import { parseRetryAfter } from '../retry-after.ts'
 import { ESC_CARD_EXISTS, ESC_PERSON_EXISTS, type EscFailure, escError } from './failure.ts'
 import { ESC_PATHS } from './paths.ts'
@@ -172,13 +173,7 @@ interface Settings {
 }
 
 function checkOptions (options: EscClientOptions): Settings {
-  let url: URL
-  try {
-    url = new URL(options.baseUrl)
-  } catch {
-    throw new TypeError('ESC client: baseUrl must be an absolute http(s) URL')
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('ESC client: baseUrl must be an http(s) URL')
+  const url = httpUrl(options.baseUrl, 'ESC client: baseUrl')
   if (url.search !== '' || url.hash !== '') throw new TypeError('ESC client: baseUrl takes no query or fragment')
   if (typeof options.token !== 'string' || options.token.trim() === '' || /\s/.test(options.token)) {
     throw new TypeError('ESC client: token must be a non-empty string without spaces')

@@ -5,7 +5,7 @@ import type { SyncRecord } from '../../domain/sync-record.ts'
 import { DownstreamError } from '../errors.ts'
 import type { DownstreamSync, SyncContext, SyncResult } from '../types.ts'
 import type { EscHolders } from './holders.ts'
-import type { EscPort } from './port.ts'
+import type { EscDeleteOutcome, EscPort } from './port.ts'
 
 export interface EscSyncOptions extends Omit<EscPlanOptions, 'today'> {
   /** The current day, `YYYY-MM-DD`. @defaultValue the UTC date now */
@@ -91,7 +91,7 @@ class EscCalls {
     }
   }
 
-  async deleteCard (escn: string): Promise<string> {
+  async deleteCard (escn: string): Promise<EscDeleteOutcome> {
     const answer = await this.#port.deleteCard(escn, this.#context)
     await this.#context.record({ operation: 'DELETE card', escn, result: answer })
     return answer

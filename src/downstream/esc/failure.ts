@@ -9,7 +9,6 @@ import { maskPersonalData } from '../mask.ts'
 /** Router codes the gateway acts on (esc-router.md §5). */
 export const ESC_PERSON_EXISTS = 'ER-0019'
 export const ESC_CARD_EXISTS = 'ER-0002'
-export const ESC_ACCESS_DENIED = 'SE-0000'
 
 export type EscFailure =
   /** An HTTP error answer; `code` and `message` from the router's `{code, message}` body when it sent one. */

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https'
 import { type Client, createClientAsync, WSSecurity } from 'soap'
 import type { IzlyOppositionReason, IzlyRightHolder, IzlySmartCard } from '../../domain/izly-plan.ts'
 import { DownstreamError } from '../errors.ts'
+import { httpUrl } from '../http-url.ts'
 import { maskPersonalData } from '../mask.ts'
 import { classifyIzlyFailure, IZLY_ALREADY_OPPOSED, IZLY_ERROR_CODES, type IzlyFailure } from './fault-classification.ts'
 import type {
@@ -12,7 +13,7 @@ import type {
 import { isOpposed } from './opposition.ts'
 import { readSoapFailure } from './soap-failure.ts'
 import { readRightHolder, readSmartCard, textOf, writeRightHolder, writeSmartCard } from './soap-mapping.ts'
-import { IZLY_WSDL_PATH, type IzlyOperation, KEEP_DATES_AS_TEXT } from './wsdl-contract.ts'
+import { isAnswerOf, IZLY_WSDL_PATH, type IzlyOperation, KEEP_DATES_AS_TEXT } from './wsdl-contract.ts'
 
 export type * from './port.ts'
 
@@ -54,8 +55,7 @@ export async function createIzlyClient (options: IzlyClientOptions): Promise<Izl
     const callOptions = { signal: AbortSignal.timeout(timeoutMs), httpAgent, httpsAgent }
     try {
       const [body] = await method(args, callOptions, { 'X-Correlation-Id': ctx.correlationId }) as [unknown]
-      if (body === null || typeof body !== 'object') return { ok: false, failure: { kind: 'invalid-response', status: 200 } }
-      return { ok: true, body: body as Record<string, unknown> }
+      return isAnswerOf(operation, body) ? { ok: true, body } : { ok: false, failure: { kind: 'invalid-response', status: 200 } }
     } catch (error) {
       return { ok: false, failure: readSoapFailure(error, timeoutMs) }
     }
@@ -68,14 +68,18 @@ export async function createIzlyClient (options: IzlyClientOptions): Promise<Izl
     return answer.body
   }
 
+  /** A read: the answer's body, null when Izly does not know what was asked about, or the DownstreamError. */
+  async function read (operation: IzlyOperation, args: Record<string, unknown>, ctx: IzlyCallContext): Promise<Record<string, unknown> | null> {
+    const answer = await call(operation, args, ctx)
+    if (answer.ok) return answer.body
+    if (isIzlyNotFound(answer.failure)) return null
+    throw toDownstreamError(operation, answer.failure)
+  }
+
   return {
     async getRightHolder (identifier: string, ctx: IzlyCallContext): Promise<IzlyRightHolderStatus | null> {
-      const answer = await call('GetRightHolder', { identifier }, ctx)
-      if (!answer.ok) {
-        if (isIzlyNotFound(answer.failure)) return null
-        throw toDownstreamError('GetRightHolder', answer.failure)
-      }
-      return readRightHolderStatus(answer.body)
+      const body = await read('GetRightHolder', { identifier }, ctx)
+      return body === null ? null : readRightHolderStatus(body)
     },
 
     async upsertRightHolder (rightHolder: IzlyRightHolder, ctx: IzlyCallContext): Promise<void> {
@@ -87,12 +91,8 @@ export async function createIzlyClient (options: IzlyClientOptions): Promise<Izl
     },
 
     async getSmartCard (identifier: string, idZdc: string, ctx: IzlyCallContext): Promise<IzlySmartCardStatus | null> {
-      const answer = await call('GetSmartCard', { identifier, idZdc }, ctx)
-      if (!answer.ok) {
-        if (isIzlyNotFound(answer.failure)) return null
-        throw toDownstreamError('GetSmartCard', answer.failure)
-      }
-      return readSmartCardStatus(answer.body)
+      const body = await read('GetSmartCard', { identifier, idZdc }, ctx)
+      return body === null ? null : readSmartCardStatus(body)
     },
 
     async opposeSmartCard (req, ctx): Promise<IzlyOppositionOutcome> {
@@ -117,13 +117,7 @@ export async function createIzlyClient (options: IzlyClientOptions): Promise<Izl
 }
 
 function checkOptions (options: IzlyClientOptions): { endpoint: string, timeoutMs: number } {
-  let url: URL
-  try {
-    url = new URL(options.endpoint)
-  } catch {
-    throw new TypeError('Izly client: endpoint must be an absolute http(s) URL')
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('Izly client: endpoint must be an http(s) URL')
+  const url = httpUrl(options.endpoint, 'Izly client: endpoint')
   if ((options.username === undefined) !== (options.password === undefined)) {
     throw new TypeError('Izly client: username and password go together (WS-Security UsernameToken)')
   }

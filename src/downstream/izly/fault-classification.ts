@@ -19,7 +19,7 @@ export type IzlyFailure =
 
 export interface IzlyFailureVerdict {
   transient: boolean
-  /** The Izly code when it gave one (`-42`), else `HTTP_<status>`, `SOAP_<faultcode>`, `TIMEOUT` or a network code. */
+  /** The Izly code when it gave one (`-42`), else `HTTP_<status>`, `SOAP_<faultcode>`, `TIMEOUT`, `INVALID_RESPONSE` or a network code. */
   code: string
   httpStatus?: number
 }

@@ -1,6 +1,6 @@
 import { SimulatorControls } from '../controls.ts'
 import { ScriptedFaults } from '../scripted-faults.ts'
-import { checkEscScriptedFault, type EscScriptedFault, type EscScriptedFaultInput } from './fault-script.ts'
+import { checkEscScriptedFault, type EscScriptedFaultInput } from './fault-script.ts'
 import { EscRouterState, type EscStateDump, type SimulatedPerson } from './state.ts'
 
 /**
@@ -27,7 +27,7 @@ export interface EscRecordedCall {
 }
 
 /** Everything a test or a fault drill can change in the ESC simulator, beyond the common switches. */
-export class EscSimulatorControls extends SimulatorControls<EscScriptedFaultInput, EscScriptedFault, EscRecordedCall> {
+export class EscSimulatorControls extends SimulatorControls<EscScriptedFaultInput, EscRecordedCall> {
   readonly state = new EscRouterState()
   readonly faults = new ScriptedFaults<EscScriptedFaultInput>(checkEscScriptedFault)
 

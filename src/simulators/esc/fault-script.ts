@@ -1,5 +1,5 @@
 import { sameEsi } from '../../domain/esc-identifiers.ts'
-import type { ScriptedFaults } from '../scripted-faults.ts'
+import type { Scripted, ScriptedFaults } from '../scripted-faults.ts'
 
 /** The operationIds of openapi/esc-router-v2.yaml (a test keeps this list and the document in step). */
 export const ESC_OPERATIONS = [
@@ -28,10 +28,8 @@ export interface EscScriptedFaultInput {
   times?: number
 }
 
-export type EscScriptedFault = EscScriptedFaultInput & { id: string }
-
 /** The scripted answer for a call to `operation` about `about`, if any (used up when counted). */
-export function takeScriptedFault (faults: ScriptedFaults<EscScriptedFaultInput>, operation: string, about: { esi?: string, escn?: string }): EscScriptedFault | undefined {
+export function takeScriptedFault (faults: ScriptedFaults<EscScriptedFaultInput>, operation: string, about: { esi?: string, escn?: string }): Scripted<EscScriptedFaultInput> | undefined {
   return faults.take((fault) =>
     (fault.operation === '*' || fault.operation === operation) &&
     (fault.esi === undefined || (about.esi !== undefined && sameEsi(fault.esi, about.esi))) &&
@@ -48,7 +46,6 @@ export function checkEscScriptedFault (input: EscScriptedFaultInput): void {
   for (const key of ['code', 'message', 'esi', 'escn'] as const) {
     if (input[key] !== undefined && typeof input[key] !== 'string') throw new TypeError(`${key} must be a string`)
   }
-  if (input.times !== undefined && (!Number.isInteger(input.times) || input.times < 1)) throw new TypeError('times must be a positive integer')
   if (input.retryAfterSeconds !== undefined && (!Number.isInteger(input.retryAfterSeconds) || input.retryAfterSeconds < 0)) {
     throw new TypeError('retryAfterSeconds must be a non-negative integer')
   }

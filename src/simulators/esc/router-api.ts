@@ -1,10 +1,11 @@
-import { timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import addFormatsModule from 'ajv-formats'
 import { type Document, OpenAPIBackend, type Operation, type ParsedRequest } from 'openapi-backend'
 import { parse as parseYaml } from 'yaml'
+import { matchesSecret } from '../../app/secret-match.ts'
 import { personRef } from '../../domain/esc-identifiers.ts'
 import { ESC_OPENAPI_PATH } from '../../downstream/esc/paths.ts'
+import { headerOf } from '../server.ts'
 import type { EscRecordedCall, EscSimulatorControls } from './controls.ts'
 import { takeScriptedFault } from './fault-script.ts'
 import { type Caller, EscRouterAnswer } from './state.ts'
@@ -86,7 +87,7 @@ export async function createRouterApi (controls: EscSimulatorControls, options: 
     describe(call, parsed)
     // Only operations that opt out of the document's security (the public status) go without a token.
     const isPublic = Array.isArray(operation.security) && operation.security.length === 0
-    if (!isPublic && !hasToken(input.headers.authorization, options.token)) return error(401, 'SE-0000', 'Access denied')
+    if (!isPublic && !matchesSecret([`Bearer ${options.token}`], input.headers.authorization)) return error(401, 'SE-0000', 'Access denied')
     const validation = api.validateRequest(input, operation)
     if (!validation.valid) return error(400, 'SIM-BAD-REQUEST', (validation.errors ?? []).map((problem) => `${problem.instancePath} ${problem.message ?? ''}`).join('; '))
     call.valid = true
@@ -127,12 +128,6 @@ function aboutEsi (request: ParsedRequest): { esi?: string } {
   return typeof esi === 'string' ? { esi } : {}
 }
 
-function hasToken (header: string | undefined, token: string): boolean {
-  const expected = Buffer.from(`Bearer ${token}`)
-  const given = Buffer.from(header ?? '')
-  return given.length === expected.length && timingSafeEqual(given, expected)
-}
-
 function param (request: ParsedRequest, name: string): string {
   const value = request.params[name]
   return Array.isArray(value) ? String(value[0]) : String(value)
@@ -148,11 +143,6 @@ function error (status: number, code: string, message: string): RouterResponse {
 
 function isJson (value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
-
-function headerOf (request: RouterRequest, name: string): string | undefined {
-  const value = request.headers[name]
-  return Array.isArray(value) ? value[0] : value
 }
 
 function lowerCaseHeaders (headers: RouterRequest['headers']): Record<string, string> {

@@ -1,5 +1,6 @@
-import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { holdOrRefuse } from '../outage.ts'
+import { headerOf, listenAt, type SimulatorServerOptions, simulatorApp } from '../server.ts'
 import { CONTROL_PREFIX, controlRoutes } from './control-routes.ts'
 import { EscSimulatorControls } from './controls.ts'
 import { createRouterApi } from './router-api.ts'
@@ -7,17 +8,11 @@ import { createRouterApi } from './router-api.ts'
 /** Where the REST API hangs, as on the real hosts (`https://router.europeanstudentcard.eu/esc-rest`). */
 export const REST_BASE = '/esc-rest'
 
-export interface EscSimulatorOptions {
-  /** @defaultValue '127.0.0.1' */
-  host?: string
-  /** 0 picks a free port. @defaultValue 0 */
-  port?: number
+export interface EscSimulatorOptions extends SimulatorServerOptions {
   /** The one API token accepted (Bearer); anything else is a 401. */
   token: string
   /** The PIC of the token's organisation: other organisations' persons and cards answer `SE-0000`. Unset: any. */
   pic?: string
-  /** Without one the simulator logs nothing. */
-  logger?: FastifyBaseLogger
 }
 
 export interface EscSimulator extends EscSimulatorControls {
@@ -40,11 +35,7 @@ export async function startEscSimulator (options: EscSimulatorOptions): Promise<
   // Aborted on close, so that calls held back by the latency setting do not hold the close up.
   const closing = new AbortController()
 
-  const app = Fastify({
-    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
-    logController: new LogController({ disableRequestLogging: true }),
-    forceCloseConnections: true,
-  })
+  const app = simulatorApp(options)
   await app.register(controlRoutes, { prefix: CONTROL_PREFIX, controls })
   await app.register(async (api) => {
     // The raw text goes to the validator, which parses it: malformed JSON is then the router's 400, not Fastify's.
@@ -55,7 +46,7 @@ export async function startEscSimulator (options: EscSimulatorOptions): Promise<
 
   async function serve (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const handled = await holdOrRefuse(controls, closing.signal, request, reply, {
-      record: () => controls.calls.push({ operation: 'unknown', method: request.method, at: Date.now(), correlationId: undefined, httpStatus: 503, code: 'outage', valid: false }),
+      record: () => controls.calls.push({ operation: 'unknown', method: request.method, at: Date.now(), correlationId: headerOf(request, 'x-correlation-id'), httpStatus: 503, code: 'outage', valid: false }),
       // A load balancer's page, not the router's JSON: the client must read it leniently.
       contentType: 'text/html',
       body: '<html><body>503 Service Unavailable</body></html>',
@@ -73,11 +64,7 @@ export async function startEscSimulator (options: EscSimulatorOptions): Promise<
     return reply.type('application/json').send(JSON.stringify(answer.body))
   }
 
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('ESC simulator: no TCP address')
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const base = `http://${host}:${address.port}`
+  const base = await listenAt(app, options, 'ESC simulator')
   app.log.info({ url: `${base}${REST_BASE}`, controlUrl: `${base}${CONTROL_PREFIX}` }, 'ESC Router simulator listening')
 
   return Object.assign(controls, {

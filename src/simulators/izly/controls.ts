@@ -1,6 +1,7 @@
 import { IZLY_ACCOUNT_STATUSES, IZLY_BLOCKING_STATUSES } from '../../downstream/izly/port.ts'
 import { SimulatorControls } from '../controls.ts'
-import { FaultScript, type ScriptedFault, type ScriptedFaultInput } from './fault-script.ts'
+import { ScriptedFaults } from '../scripted-faults.ts'
+import { checkScriptedFault, type ScriptedFaultInput } from './fault-script.ts'
 import { type CardSeed, type HolderPatch, IzlyState, type IzlyStateDump, type SimulatedCard, type SimulatedHolder } from './state.ts'
 
 /**
@@ -28,9 +29,9 @@ export interface CallSummary {
 }
 
 /** Everything a test or a fault drill can change in the Izly simulator, beyond the common switches. */
-export class IzlySimulatorControls extends SimulatorControls<ScriptedFaultInput, ScriptedFault, RecordedCall> {
+export class IzlySimulatorControls extends SimulatorControls<ScriptedFaultInput, RecordedCall> {
   readonly state = new IzlyState()
-  readonly faults = new FaultScript()
+  readonly faults = new ScriptedFaults<ScriptedFaultInput>(checkScriptedFault)
 
   lockHolder (identifier: string): SimulatedHolder {
     return this.patchHolder(identifier, { locked: true })

@@ -1,6 +1,6 @@
 import { isTransientStatus } from '../../downstream/izly/fault-classification.ts'
 import { isIzlyOperation, type IzlyOperation } from '../../downstream/izly/wsdl-contract.ts'
-import { ScriptedFaults } from '../scripted-faults.ts'
+import type { Scripted, ScriptedFaults } from '../scripted-faults.ts'
 import type { SimulatedFault } from './state.ts'
 
 /**
@@ -27,44 +27,20 @@ export interface ScriptedFaultInput {
   times?: number
 }
 
-export interface ScriptedFault extends ScriptedFaultInput {
-  id: string
-}
-
 export type ScriptedAnswer =
   | { kind: 'fault', fault: SimulatedFault }
   | { kind: 'http', status: number, retryAfterSeconds?: number }
 
-export class FaultScript {
-  readonly #faults = new ScriptedFaults<ScriptedFaultInput>(checkScriptedFault)
-
-  add (input: ScriptedFaultInput): ScriptedFault {
-    return this.#faults.add(input)
-  }
-
-  list (): ScriptedFault[] {
-    return this.#faults.list()
-  }
-
-  remove (id: string): boolean {
-    return this.#faults.remove(id)
-  }
-
-  clear (): void {
-    this.#faults.clear()
-  }
-
-  /** The answer scripted for this call, if any; a fault with `times` is used up by it. */
-  take (operation: IzlyOperation, about: { identifier?: string, idZdc?: string }): ScriptedAnswer | undefined {
-    const fault = this.#faults.take((candidate) =>
-      (candidate.operation === '*' || candidate.operation === operation) &&
-      (candidate.identifier === undefined || candidate.identifier === about.identifier) &&
-      (candidate.idZdc === undefined || candidate.idZdc === about.idZdc))
-    return fault === undefined ? undefined : answerOf(fault)
-  }
+/** The answer scripted for a call to `operation` about `about`, if any; a fault with `times` is used up by it. */
+export function takeScriptedAnswer (faults: ScriptedFaults<ScriptedFaultInput>, operation: IzlyOperation, about: { identifier?: string, idZdc?: string }): ScriptedAnswer | undefined {
+  const fault = faults.take((candidate) =>
+    (candidate.operation === '*' || candidate.operation === operation) &&
+    (candidate.identifier === undefined || candidate.identifier === about.identifier) &&
+    (candidate.idZdc === undefined || candidate.idZdc === about.idZdc))
+  return fault === undefined ? undefined : answerOf(fault)
 }
 
-function answerOf (fault: ScriptedFault): ScriptedAnswer {
+function answerOf (fault: Scripted<ScriptedFaultInput>): ScriptedAnswer {
   if (fault.code === undefined) {
     return fault.retryAfterSeconds === undefined
       ? { kind: 'http', status: fault.httpStatus }
@@ -91,10 +67,7 @@ export function checkScriptedFault (input: ScriptedFaultInput): void {
     if (input[key] !== undefined && typeof input[key] !== 'string') throw new TypeError(`${key} must be a string`)
   }
   if (input.retryable !== undefined && typeof input.retryable !== 'boolean') throw new TypeError('retryable must be a boolean')
-  for (const key of ['times', 'retryAfterSeconds'] as const) {
-    const value = input[key]
-    if (value !== undefined && (!Number.isInteger(value) || value < (key === 'times' ? 1 : 0))) {
-      throw new TypeError(`${key} must be ${key === 'times' ? 'a positive' : 'a non-negative'} integer`)
-    }
+  if (input.retryAfterSeconds !== undefined && (!Number.isInteger(input.retryAfterSeconds) || input.retryAfterSeconds < 0)) {
+    throw new TypeError('retryAfterSeconds must be a non-negative integer')
   }
 }

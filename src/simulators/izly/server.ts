@@ -1,21 +1,16 @@
 import { readFile } from 'node:fs/promises'
-import Fastify, { type FastifyBaseLogger, type FastifyRequest, LogController } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import { IZLY_WSDL_PATH } from '../../downstream/izly/wsdl-contract.ts'
 import { holdOrRefuse } from '../outage.ts'
+import { headerOf, listenAt, type SimulatorServerOptions, simulatorApp } from '../server.ts'
 import { CONTROL_PREFIX, controlRoutes } from './control-routes.ts'
 import { IzlySimulatorControls } from './controls.ts'
 import { createIzlySoapService, SOAP_PATH, type SoapExchange, soapExchange } from './soap-service.ts'
 
-export interface IzlySimulatorOptions {
-  /** @defaultValue '127.0.0.1' */
-  host?: string
-  /** 0 picks a free port. @defaultValue 0 */
-  port?: number
+export interface IzlySimulatorOptions extends SimulatorServerOptions {
   /** When both are set, SOAP calls without this WS-Security UsernameToken get a 401 IzlyFault. */
   username?: string
   password?: string
-  /** Without one the simulator logs nothing. */
-  logger?: FastifyBaseLogger
 }
 
 export interface IzlySimulator extends IzlySimulatorControls {
@@ -45,11 +40,7 @@ export async function startIzlySimulator (options: IzlySimulatorOptions = {}): P
   // Aborted on close, so that calls held back by the latency setting do not hold the close up.
   const closing = new AbortController()
 
-  const app = Fastify({
-    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
-    logController: new LogController({ disableRequestLogging: true }),
-    forceCloseConnections: true,
-  })
+  const app = simulatorApp(options)
   app.addContentTypeParser(['text/xml', 'application/soap+xml', 'application/xml'], { parseAs: 'string' }, (_request, body, done) => {
     done(null, body)
   })
@@ -79,11 +70,7 @@ export async function startIzlySimulator (options: IzlySimulatorOptions = {}): P
     return reply.code(answer.statusCode).headers(answer.headers).send(answer.body)
   })
 
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('Izly simulator: no TCP address')
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const base = `http://${host}:${address.port}`
+  const base = await listenAt(app, options, 'Izly simulator')
   const url = `${base}${SOAP_PATH}`
   servedWsdl = wsdlXml.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${url}$2`)
   app.log.info({ url, controlUrl: `${base}${CONTROL_PREFIX}`, wsSecurity: credentials !== undefined }, 'Izly simulator listening')
@@ -103,9 +90,4 @@ export async function startIzlySimulator (options: IzlySimulatorOptions = {}): P
 function operationOf (request: FastifyRequest): string {
   const action = (headerOf(request, 'soapaction') ?? '').replace(/"/g, '')
   return action.slice(Math.max(action.lastIndexOf(':'), action.lastIndexOf('/')) + 1) || 'unknown'
-}
-
-function headerOf (request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name]
-  return Array.isArray(value) ? value[0] : value
 }

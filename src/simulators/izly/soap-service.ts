@@ -1,10 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { timingSafeEqual } from 'node:crypto'
 import { type IOptions, type IServerOptions, type IServicePort, listen, passwordDigest, type Server } from 'soap'
+import { matchesSecret } from '../../app/secret-match.ts'
 import type { IzlyOppositionReason } from '../../domain/izly-plan.ts'
 import { definedOnly, readRightHolder, readSmartCard, textOf, writeRightHolder, writeSmartCard } from '../../downstream/izly/soap-mapping.ts'
 import { IZLY_NAMESPACE, type IzlyOperation, KEEP_DATES_AS_TEXT } from '../../downstream/izly/wsdl-contract.ts'
 import type { CallSummary, IzlySimulatorControls } from './controls.ts'
+import { takeScriptedAnswer } from './fault-script.ts'
 import { IzlyFaultAnswer, type SimulatedCard, type SimulatedFault, type SimulatedHolder } from './state.ts'
 
 export const SOAP_PATH = '/izly/soap'
@@ -60,7 +61,7 @@ export function createIzlySoapService (wsdlXml: string, controls: IzlySimulatorC
         if (credentials !== undefined && !hasValidUsernameToken(soapHeaders, credentials)) {
           throw new IzlyFaultAnswer({ httpStatus: 401, code: 'HTTP_401', message: 'WS-Security UsernameToken missing or invalid', retryable: false })
         }
-        const scripted = controls.faults.take(operation, summary)
+        const scripted = takeScriptedAnswer(controls.faults, operation, summary)
         if (scripted?.kind === 'http') {
           const exchange = soapExchange.getStore()
           if (exchange !== undefined) exchange.bare = scripted
@@ -133,13 +134,7 @@ function hasValidUsernameToken (soapHeaders: unknown, credentials: Credentials):
   const expected = type.endsWith('#PasswordDigest')
     ? passwordDigest(textOf(typeof nonce === 'object' ? nonce.$value : nonce) ?? '', textOf(token.Created) ?? '', credentials.password)
     : credentials.password
-  return sameText(given, expected)
-}
-
-function sameText (a: string, b: string): boolean {
-  const left = Buffer.from(a)
-  const right = Buffer.from(b)
-  return left.length === right.length && timingSafeEqual(left, right)
+  return matchesSecret([expected], given)
 }
 
 /** Only keys and the reason: no names, e-mails, birth dates or INE reach the call log. */
