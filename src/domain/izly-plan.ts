@@ -37,7 +37,13 @@ export interface IzlySmartCard extends CrousCardData {
 export type IzlyWork =
   | { kind: 'none', outcome: string, remoteState?: 'opposed' }
   | { kind: 'enable', identifier: string, rightHolder: IzlyRightHolder, smartCard: IzlySmartCard, revalidationDate: string }
-  | { kind: 'oppose', identifier: string, idZdc: string, uid: string, reason: IzlyOppositionReason, cancelDate: string }
+  /**
+   * `identifiers`: the right-holder keys to try, in order, until one knows the card: the key the card was
+   * registered under, then the holder's current CROUS key, then the other keys ESUP-SGC looks holders up by.
+   * A holder's key can change after registration (a crousIdentifier arrives, IZLY_INE_AS_IDENTIFIER is
+   * switched, the card was registered by ESUP-SGC itself): one 404 must not pass for "nothing to oppose".
+   */
+  | { kind: 'oppose', identifiers: string[], idZdc: string, uid: string, reason: IzlyOppositionReason, cancelDate: string }
 
 export interface IzlyPlanOptions {
   /** CROUS_INE_AS_IDENTIFIER in ESUP-SGC: key the right holder by INE when no crousIdentifier is held. */
@@ -83,7 +89,7 @@ export function planIzly (record: CardRecord, confirmed: SyncRecord, options: Iz
       }
       return {
         kind: 'oppose',
-        identifier: crousIdentifier(holder, options),
+        identifiers: oppositionIdentifiers(holder, confirmed, options),
         idZdc: card.crous.idZdc,
         uid: card.csn ?? '',
         reason: oppositionReason(card.state, card.disableReason),
@@ -93,6 +99,12 @@ export function planIzly (record: CardRecord, confirmed: SyncRecord, options: Iz
     default:
       return { kind: 'none', outcome: 'no-izly-work-for-state' }
   }
+}
+
+/** Distinct keys in ESUP-SGC's lookup order (crousIdentifier, eppn, INE), the registered one first. */
+function oppositionIdentifiers (holder: Holder, confirmed: SyncRecord, options: IzlyPlanOptions): string[] {
+  const keys = [confirmed.remoteHolder, crousIdentifier(holder, options), holder.crousIdentifier, holder.eppn, holder.ine]
+  return [...new Set(keys.filter((key): key is string => key !== undefined && key !== ''))]
 }
 
 function rightHolderOf (identifier: string, holder: Holder): IzlyRightHolder {

@@ -12,8 +12,9 @@ export interface SyncRecord {
   outcome: string
   updatedAtMs: number
   /**
-   * The key the downstream holds the card's owner under, when this card's sync registered one (ESC: the
-   * ESI of the person at the router). Personal data: kept for the next run, never shown nor logged.
+   * The key the downstream holds the card's owner under, when this card's sync registered one (Izly: the
+   * right-holder identifier; ESC: the ESI of the person at the router). Personal data: kept for the next
+   * run, never shown nor logged.
    */
   remoteHolder?: string
 }

@@ -45,7 +45,19 @@ t.test('opposition depends on no consent', async (t) => {
 t.test('opposition carries the card and the SGC time as the idempotency key', async (t) => {
   const record = recordOf({ state: 'DISABLED', disableReason: 'LOST', occurredAt: '2026-11-02T10:00:00+01:00' })
   const work = planIzly(record, NEVER_SYNCED, options)
-  t.match(work, { kind: 'oppose', idZdc: record.card.crous?.idZdc, uid: record.card.csn, cancelDate: '2026-11-02T10:00:00+01:00', identifier: record.holder.eppn })
+  t.match(work, { kind: 'oppose', idZdc: record.card.crous?.idZdc, uid: record.card.csn, cancelDate: '2026-11-02T10:00:00+01:00' })
+  if (work.kind === 'oppose') t.same(work.identifiers, [record.holder.eppn, record.holder.ine], 'the CROUS key first, then the other lookup keys')
+})
+
+t.test('opposition tries the key the card was registered under first, then every key the holder has', async (t) => {
+  const record = recordOf({ state: 'DISABLED', disableReason: 'LOST' })
+  record.holder.crousIdentifier = 'C-2026-42'
+  const registered: SyncRecord = { confirmedVersion: 1, remoteState: 'active', outcome: 'registered', updatedAtMs: 1, remoteHolder: record.holder.eppn }
+  const work = planIzly(record, registered, options)
+  if (work.kind !== 'oppose') throw new Error('expected an opposition')
+  t.same(work.identifiers, [record.holder.eppn, 'C-2026-42', record.holder.ine], 'registered key, current CROUS key, then the rest, without repeats')
+  const ineKeyed = planIzly(record, NEVER_SYNCED, { ineAsIdentifier: true })
+  if (ineKeyed.kind === 'oppose') t.same(ineKeyed.identifiers, ['C-2026-42', record.holder.eppn, record.holder.ine])
 })
 
 t.test('→ ENABLED registers the card for a consenting holder', async (t) => {

@@ -26,14 +26,16 @@ export function createIzlySync (port: IzlyPort, options: IzlyPlanOptions): Downs
 }
 
 async function oppose (port: IzlyPort, work: Extract<IzlyWork, { kind: 'oppose' }>, context: SyncContext): Promise<SyncResult> {
-  const { kind, ...request } = work
-  const answer = await port.opposeSmartCard(request, context)
-  await context.record({ operation: 'OpposeSmartCard', idZdc: work.idZdc, reason: work.reason, result: answer })
-  if (answer === 'not-found') {
-    // Izly never heard of this card: nothing to oppose, which is recorded as such, not as an error.
-    return { remoteState: 'absent', outcome: 'nothing-to-oppose-unknown-at-izly' }
+  const { kind, identifiers, ...request } = work
+  for (const [attempt, identifier] of identifiers.entries()) {
+    const answer = await port.opposeSmartCard({ ...request, identifier }, context)
+    await context.record({ operation: 'OpposeSmartCard', idZdc: work.idZdc, reason: work.reason, holderKey: attempt + 1, result: answer })
+    if (answer !== 'not-found') {
+      return { remoteState: 'opposed', remoteHolder: identifier, outcome: answer === 'already-opposed' ? 'already-opposed' : 'opposed' }
+    }
   }
-  return { remoteState: 'opposed', outcome: answer === 'already-opposed' ? 'already-opposed' : 'opposed' }
+  // No holder key of this card knows it at Izly: nothing to oppose, recorded as such, not as an error.
+  return { remoteState: 'absent', outcome: 'nothing-to-oppose-unknown-at-izly' }
 }
 
 async function enable (port: IzlyPort, work: Extract<IzlyWork, { kind: 'enable' }>, context: SyncContext): Promise<SyncResult> {
@@ -44,13 +46,13 @@ async function enable (port: IzlyPort, work: Extract<IzlyWork, { kind: 'enable' 
   if (held === null) {
     await port.registerSmartCard(identifier, smartCard, context)
     await context.record({ operation: 'RegisterSmartCard', idZdc: smartCard.idZdc, result: 'registered' })
-    return { remoteState: 'active', outcome: 'registered' }
+    return { remoteState: 'active', remoteHolder: identifier, outcome: 'registered' }
   }
   if (held.opposed) {
     await port.revalidateSmartCard({ identifier, idZdc: smartCard.idZdc, uid: smartCard.uid, revalidationDate: work.revalidationDate }, context)
     await context.record({ operation: 'RevalidateSmartCard', idZdc: smartCard.idZdc, result: 'revalidated' })
-    return { remoteState: 'active', outcome: 'revalidated' }
+    return { remoteState: 'active', remoteHolder: identifier, outcome: 'revalidated' }
   }
   await context.record({ operation: 'GetSmartCard', idZdc: smartCard.idZdc, result: 'already-active' })
-  return { remoteState: 'active', outcome: 'already-active' }
+  return { remoteState: 'active', remoteHolder: identifier, outcome: 'already-active' }
 }

@@ -1,0 +1,42 @@
+// The CROUS key of a holder can change after the card was registered (a crousIdentifier arrives from
+// the SGC, or the card was registered by ESUP-SGC under another key): a 404 under the new key must not
+// pass for "nothing to oppose" while the card is still usable under the old one.
+import t from 'tap'
+import { cardEvent } from '../fixtures/card-events.ts'
+import { startTestGateway } from '../helpers/gateway.ts'
+import { izlyCard, seedCard, testIzly } from '../helpers/izly.ts'
+import { waitFor } from '../helpers/wait.ts'
+
+t.test('a card registered under the eppn is opposed even after the holder gained a crousIdentifier', async (t) => {
+  const izly = await testIzly(t)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url })
+  const enabled = cardEvent({ state: 'ENABLED', occurredAt: '2026-11-28T08:00:00Z' })
+  seedCard(izly, enabled) // registered at Izly under the eppn, by whoever (ESUP-SGC before the gateway)
+  const idZdc = enabled.card.crous?.idZdc as string
+
+  const disabled = cardEvent({ cardId: enabled.card.id, state: 'DISABLED', disableReason: 'THEFT', occurredAt: '2026-11-28T09:00:00Z' })
+  disabled.holder.crousIdentifier = 'C-2026-0001'
+  await gateway.post(disabled)
+  await waitFor('the opposition', () => izlyCard(izly, idZdc)?.opposed === true)
+  t.equal(izlyCard(izly, idZdc)?.reason, 'DV')
+  const tries = izly.listCalls().filter((call) => call.operation === 'OpposeSmartCard' && call.idZdc === idZdc)
+  t.same(tries.map((call) => call.identifier), ['C-2026-0001', enabled.holder.eppn], 'the new key answered 404, the old one opposed the card')
+  const view = await gateway.admin('GET', `/admin/v1/cards/${enabled.card.id}`)
+  t.match(view.body.downstreams.izly, { remoteState: 'opposed', outcome: 'opposed', inLine: true })
+})
+
+t.test('the key an enablement registered is the first one its opposition uses', async (t) => {
+  const izly = await testIzly(t)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url })
+  const enabled = cardEvent({ state: 'ENABLED', occurredAt: '2026-11-28T08:00:00Z' })
+  const idZdc = enabled.card.crous?.idZdc as string
+  await gateway.post(enabled)
+  await waitFor('the registration', () => izlyCard(izly, idZdc)?.opposed === false)
+
+  const disabled = cardEvent({ cardId: enabled.card.id, state: 'DISABLED', disableReason: 'LOST', occurredAt: '2026-11-28T09:00:00Z' })
+  disabled.holder.crousIdentifier = 'C-2026-0002'
+  await gateway.post(disabled)
+  await waitFor('the opposition', () => izlyCard(izly, idZdc)?.opposed === true)
+  const tries = izly.listCalls().filter((call) => call.operation === 'OpposeSmartCard' && call.idZdc === idZdc)
+  t.same(tries.map((call) => call.identifier), [enabled.holder.eppn], 'one call, under the registered key')
+})
