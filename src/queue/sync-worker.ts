@@ -84,7 +84,14 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
           outcome: result.outcome,
           entry: timelineEntry('sync', { downstream, version: record.version, outcome: result.outcome, correlationId: record.eventId }),
         })
-        if (desired === -1) throw new Error(`lease on ${downstream}/${cardId} lost during the call; retrying`)
+        if (desired === -1) {
+          // The lease lapsed during the call (a process paused past JOB_LOCK_MS): the other lane may have
+          // confirmed a newer state meanwhile, which this late call may just have undone. Take that
+          // confirmation back so the desired state is asserted once more, then retry.
+          await registry.reopen(downstream, cardId)
+          log.warn({ cardId, version: record.version }, 'card lease lost during the call: card reopened for another run')
+          throw new Error(`lease on ${downstream}/${cardId} lost during the call; retrying`)
+        }
         metrics.jobOutcomes.inc({ downstream, lane, outcome: result.outcome, code: '' })
         if (attention !== undefined) {
           // A newer SGC state went through: the fault met at an older version no longer needs a human.

@@ -202,6 +202,14 @@ export class Registry implements IntakeService {
     return ok === 'OK' ? token : null
   }
 
+  /**
+   * Takes back the confirmation of the card's current version on `downstream` and marks it dirty: for a
+   * run whose lease lapsed during its call, which may have undone what another worker confirmed meanwhile.
+   */
+  async reopen (downstream: DownstreamName, cardId: string): Promise<void> {
+    await this.#redis.leoReopen(this.keys.sync(downstream, cardId), this.keys.card(cardId), this.keys.dirty(downstream), this.#now(), cardId)
+  }
+
   /** Records a confirmed version; returns the desired version now held, or -1 if the lease was lost meanwhile. */
   async confirm (request: ConfirmRequest): Promise<number> {
     const { downstream, cardId } = request

@@ -7,6 +7,7 @@ const SCRIPTS = {
   leoConfirm: { file: 'confirm-5.lua', numberOfKeys: 5 },
   leoReleaseLease: { file: 'release-lease-1.lua', numberOfKeys: 1 },
   leoRenewLease: { file: 'renew-lease-1.lua', numberOfKeys: 1 },
+  leoReopen: { file: 'reopen-3.lua', numberOfKeys: 3 },
 } as const
 
 const sources = new Map<string, string>()
@@ -25,6 +26,7 @@ export interface RegistryCommands {
   leoConfirm (...args: Array<string | number>): Promise<number>
   leoReleaseLease (key: string, token: string): Promise<number>
   leoRenewLease (key: string, token: string, ttlMs: number): Promise<number>
+  leoReopen (syncKey: string, cardKey: string, dirtyKey: string, nowMs: number, cardId: string): Promise<number>
 }
 
 /** Adds the registry's scripts to a connection as commands (EVALSHA with EVAL fallback). */

@@ -181,3 +181,18 @@ t.test('standing tells the worker, its recheck and the sweeper where a downstrea
   t.same(await registry.standing('izly', cardId), { status: 'in-line' })
   t.match(await registry.standing('esc', cardId), { status: 'behind' }, 'each downstream stands on its own')
 })
+
+t.test('reopen takes back the confirmation of the current version and marks the card dirty', async (t) => {
+  const prefix = uniquePrefix()
+  const redis = await testRedis(t, prefix)
+  const registry = testRegistry(redis, prefix)
+  const event = cardEvent({ state: 'DISABLED' })
+  await registry.accept(event, 'a')
+  const lease = await registry.acquireLease('izly', event.card.id, 10_000) as string
+  await registry.confirm({ downstream: 'izly', cardId: event.card.id, leaseToken: lease, version: 1, remoteState: 'opposed', outcome: 'opposed', entry: { at: new Date().toISOString(), type: 'sync' } })
+  t.match(await registry.standing('izly', event.card.id), { status: 'in-line' })
+  t.same(await registry.listDirty('izly', Date.now() + 1, 10), [])
+  await registry.reopen('izly', event.card.id)
+  t.match(await registry.standing('izly', event.card.id), { status: 'behind' })
+  t.same(await registry.listDirty('izly', Date.now() + 1, 10), [event.card.id])
+})
