@@ -192,6 +192,10 @@ export class Registry implements IntakeService {
     return await this.#acquire(this.keys.holderLease(downstream, eppn), ttlMs)
   }
 
+  async renewHolderLease (downstream: DownstreamName, eppn: string, token: string, ttlMs: number): Promise<boolean> {
+    return await this.#redis.leoRenewLease(this.keys.holderLease(downstream, eppn), token, ttlMs) === 1
+  }
+
   async releaseHolderLease (downstream: DownstreamName, eppn: string, token: string): Promise<void> {
     await this.#redis.leoReleaseLease(this.keys.holderLease(downstream, eppn), token)
   }

@@ -37,9 +37,15 @@ export function createRegistryHolders (registry: Registry, options: RegistryHold
         await sleep(20 + Math.floor(Math.random() * 30))
         token = await registry.acquireHolderLease('esc', eppn, options.leaseMs)
       }
+      // Renewed while the work runs: retiring a person is several calls, each bounded by ESC_TIMEOUT_MS only.
+      const held = token
+      const renewal = setInterval(() => {
+        registry.renewHolderLease('esc', eppn, held, options.leaseMs).catch(() => {})
+      }, options.leaseMs / 2)
       try {
         return await work()
       } finally {
+        clearInterval(renewal)
         await registry.releaseHolderLease('esc', eppn, token)
       }
     },
