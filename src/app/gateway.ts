@@ -6,6 +6,7 @@ import type { Config } from '../config/config.ts'
 import { type DownstreamName, LANES } from '../domain/downstream.ts'
 import { createEscClient } from '../downstream/esc/client.ts'
 import { createEscSync } from '../downstream/esc/esc-sync.ts'
+import { todayIn } from '../validity/check-validity.ts'
 import { createRegistryHolders } from '../downstream/esc/holders.ts'
 import type { EscPort } from '../downstream/esc/port.ts'
 import type { DownstreamSync } from '../downstream/types.ts'
@@ -111,7 +112,9 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
       const timeoutMs = config.esc.timeoutMs
       esc = createEscClient({ baseUrl: escEndpoint.url, token: escEndpoint.token, connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs })
       const escHolders = createRegistryHolders(workerRegistry, { leaseMs: config.queue.lockMs })
-      syncs.push(createEscSync(esc, { pic: escEndpoint.pic, cardType: config.esc.cardType, onDisable: config.esc.onDisable }, escHolders))
+      // Expiry is judged on the same calendar day as the validity service's, not the UTC one.
+      const today = (): string => todayIn(config.validity.timeZone, Date.now())
+      syncs.push(createEscSync(esc, { pic: escEndpoint.pic, cardType: config.esc.cardType, onDisable: config.esc.onDisable, today }, escHolders))
     } else {
       logger.info('ESC Router not configured (no ESC_ROUTER_URL, simulators off): the gateway syncs Izly only')
     }

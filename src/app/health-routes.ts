@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
+import { REGISTRY_RETRY_AFTER_SECONDS } from '../intake/intake-service.ts'
 import { createProblem, sendProblem } from '../intake/problem.ts'
 
 /** Liveness never depends on Redis (an outage must not restart every pod); readiness does. */
@@ -10,7 +11,7 @@ export async function healthRoutes (app: FastifyInstance, options: { redis: Redi
       await options.redis.ping()
       return { status: 'ok', redis: 'ok' }
     } catch {
-      return sendProblem(reply.header('Retry-After', '5'), createProblem({ status: 503, code: 'not-ready', detail: 'Redis is not reachable' }))
+      return sendProblem(reply.header('Retry-After', String(REGISTRY_RETRY_AFTER_SECONDS)), createProblem({ status: 503, code: 'not-ready', detail: 'Redis is not reachable' }))
     }
   })
 }
