@@ -14,6 +14,7 @@ import { adminRoutes } from './admin-routes.ts'
 import { docsRoutes } from './docs-routes.ts'
 import { healthRoutes } from './health-routes.ts'
 import { metricsRoutes } from './metrics-routes.ts'
+import { queueDashboard } from './queue-dashboard.ts'
 
 export interface BuildAppOptions {
   config: Config
@@ -69,6 +70,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       batchBodyLimitBytes: config.batchBodyLimitBytes,
     }))
     await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, downstreams: options.downstreams, tokens: config.adminTokens })
+    await app.register(queueDashboard, { queues, tokens: config.adminTokens })
     await options.validity?.register(app)
     await app.register(docsRoutes)
   }

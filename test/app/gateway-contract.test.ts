@@ -72,6 +72,9 @@ t.test('admin, health and metrics answers match the OpenAPI document', async (t)
 
   t.ok(Object.keys((await call(t, app, 'get', '/admin/v1/queues')).body.queues).length > 0)
   t.equal((await call(t, app, 'get', '/admin/v1/queues', { token: null })).status, 401)
+  // The queue dashboard (test/app/queue-dashboard.test.ts covers HTTP Basic and its JSON API).
+  t.match((await call(t, app, 'get', '/admin/queues')).body, /<html/)
+  t.equal((await call(t, app, 'get', '/admin/queues', { token: null })).status, 401)
 
   await call(t, app, 'get', '/health/live', { token: null })
   await call(t, app, 'get', '/health/ready', { token: null })

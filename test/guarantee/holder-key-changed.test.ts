@@ -21,8 +21,12 @@ t.test('a card registered under the eppn is opposed even after the holder gained
   t.equal(izlyCard(izly, idZdc)?.reason, 'DV')
   const tries = izly.listCalls().filter((call) => call.operation === 'OpposeSmartCard' && call.idZdc === idZdc)
   t.same(tries.map((call) => call.identifier), ['C-2026-0001', enabled.holder.eppn], 'the new key answered 404, the old one opposed the card')
-  const view = await gateway.admin('GET', `/admin/v1/cards/${enabled.card.id}`)
-  t.match(view.body.downstreams.izly, { remoteState: 'opposed', outcome: 'opposed', inLine: true })
+  // The worker confirms once Izly has answered: wait for the confirmation, not just for Izly.
+  const izlyView = await waitFor('the confirmation', async () => {
+    const view = await gateway.admin('GET', `/admin/v1/cards/${enabled.card.id}`)
+    return view.body.downstreams.izly.inLine === true ? view.body.downstreams.izly : undefined
+  })
+  t.match(izlyView, { remoteState: 'opposed', outcome: 'opposed', inLine: true })
 })
 
 t.test('the key an enablement registered is the first one its opposition uses', async (t) => {

@@ -20,8 +20,12 @@ t.test('ENABLED registers the card at Izly, DISABLED/LOST opposes it with DP, EN
   await waitFor('opposition', () => izlyCard(izly, idZdc)?.opposed === true)
   t.equal(izlyCard(izly, idZdc)?.reason, 'DP')
 
-  const view = await gateway.admin('GET', `/admin/v1/cards/${cardId}`)
-  t.match(view.body, { version: 2, desired: { state: 'DISABLED' }, downstreams: { izly: { confirmedVersion: 2, remoteState: 'opposed', inLine: true } } })
+  // The worker confirms once Izly has answered: wait for the confirmation, not just for Izly.
+  const view = await waitFor('the confirmation', async () => {
+    const answer = await gateway.admin('GET', `/admin/v1/cards/${cardId}`)
+    return answer.body.downstreams.izly.inLine === true ? answer.body : undefined
+  })
+  t.match(view, { version: 2, desired: { state: 'DISABLED' }, downstreams: { izly: { confirmedVersion: 2, remoteState: 'opposed', inLine: true } } })
 
   const again = cardEvent({ cardId, state: 'ENABLED', occurredAt: '2026-11-28T11:00:00+01:00' })
   await gateway.post(again)

@@ -1,0 +1,95 @@
+import { createBullBoard } from '@bull-board/api'
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
+import { FastifyAdapter } from '@bull-board/fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { createProblem, sendProblem } from '../intake/problem.ts'
+import type { SyncQueues } from '../queue/sync-queues.ts'
+import { matchesSecret } from './secret-match.ts'
+
+export const QUEUE_DASHBOARD_PATH = '/admin/queues'
+export const QUEUE_DASHBOARD_REALM = 'leocarte-admin'
+
+export interface QueueDashboardOptions {
+  queues: SyncQueues
+  /** The admin API's tokens (`ADMIN_TOKENS`); none means the dashboard answers 401 to everyone. */
+  tokens: readonly string[]
+}
+
+/**
+ * The BullMQ dashboard (bull-board) at `/admin/queues`: the page, its assets and its JSON API
+ * (`/admin/queues/api/...`), over every sync queue of the gateway.
+ *
+ * Register it with `app.register` (it is not wrapped in fastify-plugin): the authentication hook,
+ * bull-board's view engine, its static file server and its error handler then stay inside this
+ * plugin. The app's not-found handler and the SGC intake's own body parsers are untouched.
+ *
+ * Access is the admin API's: one of `ADMIN_TOKENS`, as `Authorization: Bearer <token>` or as HTTP
+ * Basic with any user name and the token as password, so that a browser can open the page.
+ *
+ * The board is not read-only. Its actions touch BullMQ jobs only, never the card registry, and that
+ * is safe here because a job carries nothing but a card id and means "bring this downstream in line
+ * with the card's desired state": the registry (desired state, confirmed versions, dirty marks,
+ * "needs attention") stays the source of truth.
+ * - Retrying a job (or all failed ones) runs one more level-triggered sync: at worst a no-op.
+ * - Cleaning failed jobs, removing a job or emptying a queue cannot lose an opposition: the card
+ *   stays in the downstream's dirty set until its version is confirmed, and the sweeper
+ *   (src/queue/sweeper.ts) re-enqueues every dirty card that is still behind and has no job in
+ *   flight (a removed job's state is `unknown`), within about two `SWEEP_INTERVAL_MS`. A card waiting
+ *   for an operator ("needs attention") is left alone by the sweeper either way; its replay is
+ *   `POST /admin/v1/attention/.../replay`.
+ * - Pausing a queue does stop its workers until it is resumed (a deliberate operator action the
+ *   sweeper does not undo): pausing `izly-oppose` holds back every opposition.
+ * Adding a job and editing a job's data are refused: jobs must carry only the card id (no personal
+ * data in a job, and the deterministic job id must match the card the job syncs).
+ */
+export async function queueDashboard (app: FastifyInstance, options: QueueDashboardOptions): Promise<void> {
+  const { queues, tokens } = options
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!matchesSecret(tokens, presentedToken(request.headers.authorization))) {
+      return sendProblem(reply.header('WWW-Authenticate', `Basic realm="${QUEUE_DASHBOARD_REALM}"`), createProblem({
+        status: 401,
+        code: 'admin-unauthorized',
+        detail: tokens.length === 0
+          ? 'the queue dashboard is disabled (ADMIN_TOKENS is empty)'
+          : 'an admin token is required, as a bearer token or as the password of HTTP Basic',
+      }))
+    }
+  })
+
+  const serverAdapter = new FastifyAdapter()
+  serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH)
+  createBullBoard({
+    queues: queues.all().map((queue) => new BullMQAdapter(queue, { description: 'job data: the card id only; the card registry is the source of truth' })),
+    serverAdapter,
+    options: {
+      uiConfig: { boardTitle: 'Léocarte queues' },
+      handlerHooks: {
+        before: ({ method, route }) => REFUSED_ACTIONS.has(`${method.toUpperCase()} ${route}`)
+          ? { allow: false, status: 403, message: 'jobs carry only a card id: add or edit none from the dashboard' }
+          : undefined,
+      },
+    },
+  })
+  await app.register(serverAdapter.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH })
+}
+
+/** bull-board API routes (method and route as bull-board declares them) that could put arbitrary data in a job. */
+const REFUSED_ACTIONS: ReadonlySet<string> = new Set([
+  'POST /api/queues/:queueName/add',
+  'PATCH /api/queues/:queueName/:jobId/update-data',
+])
+
+/** The token of `Bearer <token>`, or the password of `Basic base64(user:password)`; schemes are case-insensitive. */
+export function presentedToken (header: string | undefined): string | undefined {
+  if (header === undefined) return undefined
+  const match = /^(\S+)\s+(\S+)\s*$/.exec(header.trim())
+  if (match === null) return undefined
+  const scheme = (match[1] ?? '').toLowerCase()
+  const credentials = match[2] ?? ''
+  if (scheme === 'bearer') return credentials
+  if (scheme !== 'basic') return undefined
+  const decoded = Buffer.from(credentials, 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  return colon === -1 ? undefined : decoded.slice(colon + 1)
+}
