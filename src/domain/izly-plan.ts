@@ -36,7 +36,12 @@ export interface IzlySmartCard extends CrousCardData {
 
 export type IzlyWork =
   | { kind: 'none', outcome: string, remoteState?: 'opposed' }
-  | { kind: 'enable', identifier: string, rightHolder: IzlyRightHolder, smartCard: IzlySmartCard, revalidationDate: string }
+  /**
+   * `holderKeys`: where to look the right holder up at CROUS, in order: the gateway's key (`identifier`),
+   * then the key the card was registered under and the eppn, so that a holder known under an older key
+   * gets its key patched rather than a second account (right-holder-plan.ts decides).
+   */
+  | { kind: 'enable', identifier: string, holderKeys: string[], rightHolder: IzlyRightHolder, smartCard: IzlySmartCard, revalidationDate: string }
   /**
    * `identifiers`: the right-holder keys to try, in order, until one knows the card: the key the card was
    * registered under, then the holder's current CROUS key, then the other keys ESUP-SGC looks holders up by.
@@ -74,6 +79,7 @@ export function planIzly (record: CardRecord, confirmed: SyncRecord, options: Iz
       return {
         kind: 'enable',
         identifier,
+        holderKeys: distinctKeys([identifier, confirmed.remoteHolder, holder.eppn]),
         rightHolder: rightHolderOf(identifier, holder),
         smartCard: { ...card.crous, uid: card.csn },
         revalidationDate: record.occurredAt,
@@ -104,6 +110,10 @@ export function planIzly (record: CardRecord, confirmed: SyncRecord, options: Iz
 /** Distinct keys in ESUP-SGC's lookup order (crousIdentifier, eppn, INE), the registered one first. */
 function oppositionIdentifiers (holder: Holder, confirmed: SyncRecord, options: IzlyPlanOptions): string[] {
   const keys = [confirmed.remoteHolder, crousIdentifier(holder, options), holder.crousIdentifier, holder.eppn, holder.ine]
+  return [...new Set(keys.filter((key): key is string => key !== undefined && key !== ''))]
+}
+
+function distinctKeys (keys: Array<string | undefined>): string[] {
   return [...new Set(keys.filter((key): key is string => key !== undefined && key !== ''))]
 }
 

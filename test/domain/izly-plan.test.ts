@@ -72,6 +72,16 @@ t.test('→ ENABLED registers the card for a consenting holder', async (t) => {
   t.notOk('eppn' in work.rightHolder, 'only the CROUS right-holder fields are sent')
 })
 
+t.test('→ ENABLED looks the holder up under its key, then the key the card was registered under, then the eppn', async (t) => {
+  const record = recordOf({ state: 'ENABLED' })
+  const registered: SyncRecord = { confirmedVersion: 1, remoteState: 'active', outcome: 'registered', updatedAtMs: 1, remoteHolder: 'C-OLD' }
+  const work = planIzly(record, registered, { ineAsIdentifier: true })
+  if (work.kind !== 'enable') throw new Error('expected an enablement')
+  t.same(work.holderKeys, [record.holder.ine, 'C-OLD', record.holder.eppn])
+  const fresh = planIzly(record, NEVER_SYNCED, options)
+  if (fresh.kind === 'enable') t.same(fresh.holderKeys, [record.holder.eppn], 'no repeats')
+})
+
 t.test('→ ENABLED without CROUS consent, CROUS data or CSN does nothing, and says why', async (t) => {
   t.same(planIzly(recordOf({ state: 'ENABLED', crousConsent: false }), NEVER_SYNCED, options), { kind: 'none', outcome: 'skipped-no-crous-consent' })
   t.same(planIzly(recordOf({ state: 'ENABLED', withCrous: false }), NEVER_SYNCED, options), { kind: 'none', outcome: 'skipped-no-crous-data' })
