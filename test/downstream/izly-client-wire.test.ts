@@ -122,11 +122,39 @@ t.test('RegisterSmartCard and UpsertRightHolder write elements in schema order w
   t.ok(child(registerElement, 'smartCard').children.every((element) => element.ns === NS))
 
   const upsert = answerOnce(200, answer('UpsertRightHolderResponse', 'CREATED'))
-  await client.upsertRightHolder({ rneOrgCode: '0761904G', idRate: 1, dueDate: '2099-01-01T00:00:00Z', identifier: 'alice' }, { correlationId: 'c' })
+  t.equal(await client.createRightHolder({ rneOrgCode: '0761904G', idRate: 1, dueDate: '2099-01-01T00:00:00Z', identifier: 'alice' }, { correlationId: 'c' }), 'created')
   const upsertElement = bodyElement(upsert.body)
   t.equal(upsertElement.name, 'UpsertRightHolder')
   t.same(child(upsertElement, 'rightHolder').children.map((element) => element.name), ['identifier', 'dueDate', 'idRate', 'rneOrgCode'],
     'absent optional fields are left out, present ones keep the sequence order')
+  t.same(upsertElement.children.map((element) => [element.name, element.text]).slice(1), [['mode', 'CREATE']], 'a creation says so after the holder')
+})
+
+t.test('PatchIdentifier, UncloseRightHolder and an UPDATE on the wire: the WSDL\'s elements, in order', async (t) => {
+  const client = await createIzlyClient({ endpoint: `${ORIGIN}/izly/soap`, timeoutMs: 2000 })
+  t.teardown(() => client.close())
+  const answer = (name: string, result: string) => `<soap:Envelope xmlns:soap="${SOAP_ENV}"><soap:Body><${name} xmlns="${NS}"><result>${result}</result></${name}></soap:Body></soap:Envelope>`
+
+  const patch = answerOnce(200, answer('PatchIdentifierResponse', 'PATCHED'))
+  await client.patchIdentifier({ newIdentifier: '0123456789A', email: 'alice@univ-rouen.fr', currentIdentifier: 'alice@univ-rouen.fr' }, { correlationId: 'c' })
+  t.equal(patch.headers.soapaction, '"urn:leocarte:izly-card-service:v1:PatchIdentifier"')
+  const patchElement = bodyElement(patch.body)
+  t.same([patchElement.ns, patchElement.name], [NS, 'PatchIdentifier'])
+  t.same(patchElement.children.map((element) => [element.ns, element.name, element.text]),
+    [[NS, 'currentIdentifier', 'alice@univ-rouen.fr'], [NS, 'email', 'alice@univ-rouen.fr'], [NS, 'newIdentifier', '0123456789A']])
+
+  const unclose = answerOnce(200, answer('UncloseRightHolderResponse', 'UNCLOSED'))
+  await client.uncloseRightHolder('alice', { correlationId: 'c' })
+  t.equal(unclose.headers.soapaction, '"urn:leocarte:izly-card-service:v1:UncloseRightHolder"')
+  t.same(bodyElement(unclose.body).children.map((element) => [element.ns, element.name, element.text]), [[NS, 'identifier', 'alice']])
+
+  const update = answerOnce(200, answer('UpsertRightHolderResponse', 'UPDATED'))
+  await client.updateRightHolder({ identifier: 'alice', idRate: 1 }, { correlationId: 'c' })
+  t.same(bodyElement(update.body).children.map((element) => element.name === 'mode' ? ['mode', element.text] : [element.name]), [['rightHolder'], ['mode', 'UPDATE']])
+
+  answerOnce(200, answer('PatchIdentifierResponse', 'DONE'))
+  const error = await client.patchIdentifier({ currentIdentifier: 'a', newIdentifier: 'b' }, { correlationId: 'c' }).catch((caught: unknown) => caught)
+  t.match(error, { code: 'INVALID_RESPONSE' }, 'a result outside the enumeration is not a success')
 })
 
 t.test('a JAX-WS style fault with a prefixed IzlyFault detail', async (t) => {

@@ -45,7 +45,7 @@ async function setUp (t: Test, simulatorOptions: IzlySimulatorOptions = {}, clie
 
 async function withRegisteredCard (t: Test) {
   const setup = await setUp(t)
-  await setup.client.upsertRightHolder(holder, ctx)
+  await setup.client.createRightHolder(holder, ctx)
   await setup.client.registerSmartCard(holder.identifier, card, ctx)
   return setup
 }
@@ -66,14 +66,16 @@ function assertNoPersonalData (t: Test, text: string): void {
   }
 }
 
-t.test('right holder: unknown is null, upsert creates it, get reads it back', async (t) => {
+t.test('right holder: unknown is null, create creates it (then -11 is already-exists), get reads it back', async (t) => {
   const { client } = await setUp(t)
   t.equal(await client.getRightHolder(holder.identifier, ctx), null)
-  await client.upsertRightHolder(holder, ctx)
+  t.equal(await client.createRightHolder(holder, ctx), 'created')
   const status = await client.getRightHolder(holder.identifier, ctx)
   t.same(status, { rightHolder: holder, accountStatus: 'ACTIF', blockingStatus: 'NON_BLOQUE' })
-  await client.upsertRightHolder({ identifier: holder.identifier, idRate: 98 }, ctx)
-  t.equal((await client.getRightHolder(holder.identifier, ctx))?.rightHolder.idRate, 98, 'an update keeps what it does not send')
+  t.equal(await client.createRightHolder(holder, ctx), 'already-exists', '-11 is an answer, not a failure')
+  await client.updateRightHolder({ identifier: holder.identifier, idRate: 98 }, ctx)
+  t.equal((await client.getRightHolder(holder.identifier, ctx))?.rightHolder.idRate, 98, 'a SOAP UPDATE keeps what it does not send')
+  t.match(await downstreamErrorOf(client.updateRightHolder({ identifier: 'nobody' }, ctx)), { code: 'HTTP_404', transient: false }, 'an UPDATE of an unknown holder is a 404')
 })
 
 t.test('register, then get shows the card registered and not opposed', async (t) => {
@@ -106,10 +108,26 @@ t.test('oppose, oppose again, oppose an unknown card, revalidate', async (t) => 
   t.ok(simulator.calls.every((call) => call.correlationId === ctx.correlationId), 'X-Correlation-Id reaches Izly on every call')
 })
 
+t.test('patch identifier: the holder and its cards move to the new key; unclose re-opens a closed account', async (t) => {
+  const { client, simulator } = await withRegisteredCard(t)
+  await client.patchIdentifier({ currentIdentifier: holder.identifier, email: holder.email as string, newIdentifier: holder.ine as string }, ctx)
+  t.equal(await client.getRightHolder(holder.identifier, ctx), null, 'the old key is gone')
+  t.equal((await client.getRightHolder(holder.ine as string, ctx))?.rightHolder.identifier, holder.ine)
+  t.equal(await client.opposeSmartCard(opposition({ identifier: holder.ine as string }), ctx), 'opposed', 'the card follows its holder')
+  t.match(await downstreamErrorOf(client.patchIdentifier({ currentIdentifier: 'nobody', newIdentifier: 'x' }, ctx)), { code: 'HTTP_404', transient: false })
+
+  simulator.patchHolder(holder.ine as string, { closed: true })
+  await client.uncloseRightHolder(holder.ine as string, ctx)
+  t.equal((await client.getRightHolder(holder.ine as string, ctx))?.accountStatus, 'ACTIF')
+  await client.uncloseRightHolder(holder.ine as string, ctx)
+  t.pass('unclosing an open account is idempotent')
+  t.same(simulator.calls.filter((call) => call.operation === 'UncloseRightHolder').map((call) => call.result), ['UNCLOSED', 'NOT_CLOSED'])
+})
+
 t.test('a locked holder: upsert fails for good, opposition still goes through', async (t) => {
   const { client, simulator } = await withRegisteredCard(t)
   simulator.lockHolder(holder.identifier)
-  const error = await downstreamErrorOf(client.upsertRightHolder(holder, ctx))
+  const error = await downstreamErrorOf(client.updateRightHolder(holder, ctx))
   t.match(error, { downstream: 'izly', code: 'HTTP_423', httpStatus: 423, transient: false })
   assertNoPersonalData(t, error.message)
   t.equal(await client.opposeSmartCard(opposition(), ctx), 'opposed')
@@ -117,7 +135,7 @@ t.test('a locked holder: upsert fails for good, opposition still goes through', 
 
 t.test('a past due date is -8, permanent, and the message carries no personal data', async (t) => {
   const { client } = await setUp(t)
-  const error = await downstreamErrorOf(client.upsertRightHolder({ ...holder, dueDate: '2001-01-01T00:00:00.000Z' }, ctx))
+  const error = await downstreamErrorOf(client.createRightHolder({ ...holder, dueDate: '2001-01-01T00:00:00.000Z' }, ctx))
   t.match(error, { code: '-8', httpStatus: 422, transient: false, field: 'dueDate' })
   assertNoPersonalData(t, error.message)
   t.equal(error.cause, undefined, 'no cause: node-soap errors carry the request envelope')
@@ -126,7 +144,7 @@ t.test('a past due date is -8, permanent, and the message carries no personal da
 t.test('Izly\'s own text for an unknown code reaches the message with e-mails, INE and dates masked', async (t) => {
   const { client, simulator } = await withRegisteredCard(t)
   simulator.scriptFault({ operation: 'UpsertRightHolder', httpStatus: 422, code: '-500', message: `email ${holder.email ?? ''} ine ${holder.ine ?? ''} born 2003-04-05 / 05/04/2003 rejected` })
-  const error = await downstreamErrorOf(client.upsertRightHolder(holder, ctx))
+  const error = await downstreamErrorOf(client.updateRightHolder(holder, ctx))
   t.equal(error.message, 'Izly UpsertRightHolder failed: HTTP 422 code -500 (email <e-mail> ine <ine> born <date> / <date> rejected)')
   assertNoPersonalData(t, error.message)
 })
@@ -189,7 +207,7 @@ t.test('WS-Security: the simulator refuses calls without the UsernameToken and a
 
   const authenticated = await createIzlyClient({ endpoint: simulator.url, username: 'leocarte', password: 's3cret', timeoutMs: 2000 })
   t.teardown(() => authenticated.close())
-  await authenticated.upsertRightHolder(holder, ctx)
+  await authenticated.createRightHolder(holder, ctx)
   t.equal((await authenticated.getRightHolder(holder.identifier, ctx))?.accountStatus, 'ACTIF')
   t.same(simulator.calls.map((call) => call.httpStatus), [401, 401, 200, 200])
 })

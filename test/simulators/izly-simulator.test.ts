@@ -40,16 +40,16 @@ t.test('serves the WSDL with its own address, on an ephemeral port', async (t) =
 
 t.test('right-holder rules: -8 past due date, 406 other RNE, 423 locked or closed, -41 in opposition', async (t) => {
   const { client, control } = await setUp(t)
-  t.match(await failureOf(client.upsertRightHolder({ ...holder, dueDate: '2000-01-01T00:00:00Z' }, ctx)), { code: '-8', field: 'dueDate' })
+  t.match(await failureOf(client.createRightHolder({ ...holder, dueDate: '2000-01-01T00:00:00Z' }, ctx)), { code: '-8', field: 'dueDate' })
 
   t.equal((await control('PUT', '/holders/bob', { otherRne: true })).status, 200)
-  t.match(await failureOf(client.upsertRightHolder(holder, ctx)), { httpStatus: 406, transient: false })
+  t.match(await failureOf(client.updateRightHolder(holder, ctx)), { httpStatus: 406, transient: false })
   await control('PUT', '/holders/bob', { otherRne: false, closed: true })
-  t.match(await failureOf(client.upsertRightHolder(holder, ctx)), { httpStatus: 423 })
+  t.match(await failureOf(client.updateRightHolder(holder, ctx)), { httpStatus: 423 })
   await control('PUT', '/holders/bob', { closed: false, blockingStatus: 'MIS_EN_OPPOSITION' })
-  t.match(await failureOf(client.upsertRightHolder(holder, ctx)), { code: '-41' })
+  t.match(await failureOf(client.updateRightHolder(holder, ctx)), { code: '-41' })
   await control('PUT', '/holders/bob', { blockingStatus: 'NON_BLOQUE' })
-  await client.upsertRightHolder(holder, ctx)
+  await client.updateRightHolder(holder, ctx)
 
   t.equal((await control('POST', '/holders/bob/lock')).status, 200)
   t.match(await failureOf(client.getRightHolder('bob', ctx)), { httpStatus: 423 })
@@ -65,7 +65,7 @@ t.test('card rules: 404 unknown or closed holder, -31 deleted holder, another ho
   simulator.patchHolder('gone', { deleted: true })
   t.match(await failureOf(client.registerSmartCard('gone', card, ctx)), { code: '-31' })
 
-  await client.upsertRightHolder(holder, ctx)
+  await client.createRightHolder(holder, ctx)
   await client.registerSmartCard('bob', card, ctx)
   simulator.patchHolder('carol', {})
   t.match(await failureOf(client.registerSmartCard('carol', card, ctx)), { httpStatus: 422, field: 'idZdc' })
@@ -119,7 +119,7 @@ t.test('outage, latency, seeded cards, calls, state and reset over the control A
   t.ok(Date.now() - started >= 100, 'latency is added to SOAP calls')
   await control('PUT', '/latency', { ms: 0 })
 
-  await client.upsertRightHolder(holder, ctx)
+  await client.updateRightHolder(holder, ctx)
   const { calls } = (await control('GET', '/calls')).body as { calls: Array<Record<string, unknown>> }
   t.same(calls.map((call) => [call.operation, call.httpStatus, call.code ?? call.result]),
     [['GetSmartCard', 200, undefined], ['GetSmartCard', 503, 'outage'], ['GetSmartCard', 200, undefined], ['UpsertRightHolder', 200, 'UPDATED']], 'seeding the card created its owner')

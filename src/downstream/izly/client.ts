@@ -2,12 +2,11 @@ import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import { type Client, createClientAsync, WSSecurity } from 'soap'
 import type { IzlyOppositionReason, IzlyRightHolder, IzlySmartCard } from '../../domain/izly-plan.ts'
-import { DownstreamError } from '../errors.ts'
 import { httpUrl } from '../http-url.ts'
-import { maskPersonalData } from '../mask.ts'
-import { classifyIzlyFailure, IZLY_ALREADY_OPPOSED, IZLY_ERROR_CODES, type IzlyFailure } from './fault-classification.ts'
+import { IZLY_ALREADY_OPPOSED, IZLY_RIGHT_HOLDER_EXISTS, type IzlyFailure } from './fault-classification.ts'
+import { hasIzlyCode, isIzlyNotFound, izlyError } from './izly-error.ts'
 import type {
-  IzlyAccountStatus, IzlyBlockingStatus, IzlyCallContext, IzlyOppositionOutcome, IzlyPort,
+  IzlyAccountStatus, IzlyBlockingStatus, IzlyCallContext, IzlyCreateOutcome, IzlyOppositionOutcome, IzlyPort,
   IzlyRightHolderStatus, IzlySmartCardStatus,
 } from './port.ts'
 import { isOpposed } from './opposition.ts'
@@ -52,19 +51,20 @@ export async function createIzlyClient (options: IzlyClientOptions): Promise<Izl
 
   async function call (operation: IzlyOperation, args: Record<string, unknown>, ctx: IzlyCallContext): Promise<Answer> {
     const method = soapClient[`${operation}Async`] as Client[string]
-    const callOptions = { signal: AbortSignal.timeout(timeoutMs), httpAgent, httpsAgent }
+    const deadlineMs = ctx.timeoutMs ?? timeoutMs
+    const callOptions = { signal: AbortSignal.timeout(deadlineMs), httpAgent, httpsAgent }
     try {
       const [body] = await method(args, callOptions, { 'X-Correlation-Id': ctx.correlationId }) as [unknown]
       return isAnswerOf(operation, body) ? { ok: true, body } : { ok: false, failure: { kind: 'invalid-response', status: 200 } }
     } catch (error) {
-      return { ok: false, failure: readSoapFailure(error, timeoutMs) }
+      return { ok: false, failure: readSoapFailure(error, deadlineMs) }
     }
   }
 
   /** The answer's body, or the DownstreamError it calls for. */
   async function expectBody (operation: IzlyOperation, args: Record<string, unknown>, ctx: IzlyCallContext): Promise<Record<string, unknown>> {
     const answer = await call(operation, args, ctx)
-    if (!answer.ok) throw toDownstreamError(operation, answer.failure)
+    if (!answer.ok) throw izlyError(operation, answer.failure)
     return answer.body
   }
 
@@ -73,7 +73,7 @@ export async function createIzlyClient (options: IzlyClientOptions): Promise<Izl
     const answer = await call(operation, args, ctx)
     if (answer.ok) return answer.body
     if (isIzlyNotFound(answer.failure)) return null
-    throw toDownstreamError(operation, answer.failure)
+    throw izlyError(operation, answer.failure)
   }
 
   return {
@@ -82,8 +82,24 @@ export async function createIzlyClient (options: IzlyClientOptions): Promise<Izl
       return body === null ? null : readRightHolderStatus(body)
     },
 
-    async upsertRightHolder (rightHolder: IzlyRightHolder, ctx: IzlyCallContext): Promise<void> {
-      await expectBody('UpsertRightHolder', { rightHolder: writeRightHolder(rightHolder) }, ctx)
+    async createRightHolder (rightHolder: IzlyRightHolder, ctx: IzlyCallContext): Promise<IzlyCreateOutcome> {
+      const answer = await call('UpsertRightHolder', { rightHolder: writeRightHolder(rightHolder), mode: 'CREATE' }, ctx)
+      if (answer.ok) return 'created'
+      if (hasIzlyCode(answer.failure, IZLY_RIGHT_HOLDER_EXISTS)) return 'already-exists'
+      throw izlyError('UpsertRightHolder', answer.failure)
+    },
+
+    async updateRightHolder (rightHolder: IzlyRightHolder, ctx: IzlyCallContext): Promise<void> {
+      await expectBody('UpsertRightHolder', { rightHolder: writeRightHolder(rightHolder), mode: 'UPDATE' }, ctx)
+    },
+
+    async patchIdentifier (patch, ctx): Promise<void> {
+      const args = { currentIdentifier: patch.currentIdentifier, ...(patch.email === undefined ? {} : { email: patch.email }), newIdentifier: patch.newIdentifier }
+      await expectBody('PatchIdentifier', args, ctx)
+    },
+
+    async uncloseRightHolder (identifier: string, ctx: IzlyCallContext): Promise<void> {
+      await expectBody('UncloseRightHolder', { identifier }, ctx)
     },
 
     async registerSmartCard (identifier: string, smartCard: IzlySmartCard, ctx: IzlyCallContext): Promise<void> {
@@ -99,9 +115,9 @@ export async function createIzlyClient (options: IzlyClientOptions): Promise<Izl
       const args = { identifier: req.identifier, idZdc: req.idZdc, uid: req.uid, reason: req.reason, cancelDate: req.cancelDate }
       const answer = await call('OpposeSmartCard', args, ctx)
       if (answer.ok) return answer.body.result === 'ALREADY_OPPOSED' ? 'already-opposed' : 'opposed'
-      if (answer.failure.kind === 'izly-fault' && answer.failure.code === IZLY_ALREADY_OPPOSED) return 'already-opposed'
+      if (hasIzlyCode(answer.failure, IZLY_ALREADY_OPPOSED)) return 'already-opposed'
       if (isIzlyNotFound(answer.failure)) return 'not-found'
-      throw toDownstreamError('OpposeSmartCard', answer.failure)
+      throw izlyError('OpposeSmartCard', answer.failure)
     },
 
     async revalidateSmartCard (req, ctx): Promise<void> {
@@ -124,44 +140,6 @@ function checkOptions (options: IzlyClientOptions): { endpoint: string, timeoutM
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new TypeError('Izly client: timeoutMs must be a positive integer (milliseconds)')
   return { endpoint: url.href, timeoutMs }
-}
-
-/** A 404 that Izly itself answered (in an IzlyFault), not one from a proxy or a wrong endpoint path. */
-function isIzlyNotFound (failure: IzlyFailure): boolean {
-  return failure.kind === 'izly-fault' && failure.httpStatus === 404
-}
-
-function toDownstreamError (operation: IzlyOperation, failure: IzlyFailure): DownstreamError {
-  const verdict = classifyIzlyFailure(failure)
-  return new DownstreamError({
-    downstream: 'izly',
-    code: verdict.code,
-    message: `Izly ${operation} failed: ${describeFailure(failure)}`,
-    transient: verdict.transient,
-    ...(verdict.httpStatus === undefined ? {} : { httpStatus: verdict.httpStatus }),
-    ...(failure.kind === 'http' && failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
-    ...(failure.kind === 'izly-fault' && failure.field !== undefined ? { field: failure.field } : {}),
-    // No `cause`: node-soap's error holds the request envelope (names, e-mail, password) and would reach the logs.
-  })
-}
-
-/**
- * A message fit for logs: our words for known codes; for others Izly's own text, with what looks like
- * an e-mail, an INE or a date masked (names cannot be told apart, hence our words where we have them).
- */
-function describeFailure (failure: IzlyFailure): string {
-  switch (failure.kind) {
-    case 'izly-fault': {
-      const known = IZLY_ERROR_CODES[failure.code]
-      const text = known ?? maskPersonalData(failure.message)
-      return `HTTP ${failure.httpStatus} code ${failure.code || '-'}${text === '' ? '' : ` (${text})`}`
-    }
-    case 'soap-fault': return `SOAP fault ${failure.faultcode} (HTTP ${failure.transportStatus})`
-    case 'http': return `HTTP ${failure.status}`
-    case 'network': return `network error ${failure.code}`
-    case 'timeout': return `no answer within ${failure.afterMs} ms`
-    case 'invalid-response': return `answer is not a SOAP response of the WSDL (HTTP ${failure.status})`
-  }
 }
 
 function readRightHolderStatus (body: Record<string, unknown>): IzlyRightHolderStatus {

@@ -1,12 +1,15 @@
 /**
- * Which Izly failures are worth retrying (izly-crous.md §4, SPEC §6). Pure: the client reads a
- * failure off the wire (soap-failure.ts), this file judges it.
+ * Which Izly failures are worth retrying (izly-crous.md §4, SPEC §6), for both transports. Pure: each
+ * client reads a failure off the wire (soap-failure.ts, rest-failure.ts), this file judges it.
  */
 
 /** An Izly call that did not succeed, as read off the wire. */
 export type IzlyFailure =
-  /** A SOAP fault carrying our IzlyFault detail: what the API CROUS answered. */
-  | { kind: 'izly-fault', httpStatus: number, code: string, message: string, field?: string, retryable: boolean }
+  /**
+   * What the API CROUS itself answered: a SOAP fault carrying our IzlyFault detail, or a REST error
+   * status with an `{"errors":[{code, message, field}]}` body (or a 404 with an empty body).
+   */
+  | { kind: 'izly-fault', httpStatus: number, code: string, message: string, field?: string, retryable: boolean, retryAfterMs?: number }
   /** A SOAP fault without an IzlyFault detail (a SOAP stack or a security layer answered). */
   | { kind: 'soap-fault', faultcode: string, transportStatus: number }
   /** An HTTP error status without a SOAP fault (a proxy, an outage page, a rate limiter). */
@@ -14,12 +17,18 @@ export type IzlyFailure =
   /** No answer: connection refused or reset, DNS, TLS. */
   | { kind: 'network', code: string }
   | { kind: 'timeout', afterMs: number }
-  /** An answer that is not the SOAP envelope the WSDL describes. */
-  | { kind: 'invalid-response', status: number }
+  /** An answer that is not the operation's (not the WSDL's envelope, not the JSON the API returns, too large). */
+  | { kind: 'invalid-response', status: number, detail?: string }
+  /**
+   * The API CROUS token server did not give a token (`reason`: HTTP_<status>, a network code, TIMEOUT or
+   * INVALID_RESPONSE). Every call needs one: always transient, so a token server down or a credential
+   * being fixed holds the work back instead of parking it for a human.
+   */
+  | { kind: 'token', reason: string, httpStatus?: number, retryAfterMs?: number }
 
 export interface IzlyFailureVerdict {
   transient: boolean
-  /** The Izly code when it gave one (`-42`), else `HTTP_<status>`, `SOAP_<faultcode>`, `TIMEOUT`, `INVALID_RESPONSE` or a network code. */
+  /** The Izly code when it gave one (`-42`), else `HTTP_<status>`, `SOAP_<faultcode>`, `TIMEOUT`, `INVALID_RESPONSE`, `TOKEN_<reason>` or a network code. */
   code: string
   httpStatus?: number
 }
@@ -37,6 +46,9 @@ export const IZLY_ERROR_CODES: Readonly<Record<string, string>> = {
 
 /** Opposing a card that is already opposed: success for the gateway. */
 export const IZLY_ALREADY_OPPOSED = '-9'
+
+/** Creating a right holder CROUS already has ("Client existant"): read it and update it instead. */
+export const IZLY_RIGHT_HOLDER_EXISTS = '-11'
 
 /**
  * 401/403 mean an expired or rotated credential (ESUP-SGC re-authenticates and retries), 408 and
@@ -69,6 +81,8 @@ export function classifyIzlyFailure (failure: IzlyFailure): IzlyFailureVerdict {
       return { transient: true, code: 'TIMEOUT' }
     case 'invalid-response':
       return { transient: false, code: 'INVALID_RESPONSE', httpStatus: failure.status }
+    case 'token':
+      return { transient: true, code: `TOKEN_${failure.reason}`, ...(failure.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }) }
   }
 }
 

@@ -3,6 +3,7 @@ import { type IzlyPlanOptions, type IzlyWork, planIzly } from '../../domain/izly
 import type { SyncRecord } from '../../domain/sync-record.ts'
 import type { DownstreamSync, SyncContext, SyncResult } from '../types.ts'
 import type { IzlyPort } from './port.ts'
+import { syncRightHolder } from './right-holder-sync.ts'
 
 /**
  * Izly as a downstream of the sync worker: plans with the pure domain mapping, then makes the calls.
@@ -39,9 +40,8 @@ async function oppose (port: IzlyPort, work: Extract<IzlyWork, { kind: 'oppose' 
 }
 
 async function enable (port: IzlyPort, work: Extract<IzlyWork, { kind: 'enable' }>, context: SyncContext): Promise<SyncResult> {
-  const { identifier, smartCard } = work
-  await port.upsertRightHolder(work.rightHolder, context)
-  await context.record({ operation: 'UpsertRightHolder', result: 'ok' })
+  const { smartCard } = work
+  const identifier = await syncRightHolder(port, work, context)
   const held = await port.getSmartCard(identifier, smartCard.idZdc, context)
   if (held === null) {
     await port.registerSmartCard(identifier, smartCard, context)

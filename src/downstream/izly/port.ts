@@ -1,8 +1,14 @@
 import type { IzlyOppositionReason, IzlyRightHolder, IzlySmartCard } from '../../domain/izly-plan.ts'
+import type { IdentifierPatch } from '../../domain/right-holder-plan.ts'
 
 export interface IzlyCallContext {
   /** Sent as the X-Correlation-Id HTTP header of the call. */
   correlationId: string
+  /**
+   * Overall deadline of this call in milliseconds, everything included (a token request too); defaults
+   * to the client's. A caller answering someone synchronously (a façade's read) passes a short one.
+   */
+  timeoutMs?: number
 }
 
 export const IZLY_ACCOUNT_STATUSES = ['NON_CONFIRME', 'ACTIF', 'CLOTURE', 'CLOTURE_EN_COURS'] as const
@@ -43,15 +49,29 @@ export interface IzlyRevalidationRequest {
 
 export type IzlyOppositionOutcome = 'opposed' | 'already-opposed' | 'not-found'
 
+/** `already-exists`: CROUS answered -11 ("Client existant"): read the holder and update it instead. */
+export type IzlyCreateOutcome = 'created' | 'already-exists'
+
+export type IzlyIdentifierPatch = IdentifierPatch
+
 /**
- * The gateway's view of Izly. Every failure is a DownstreamError (downstream 'izly') whose
- * `transient` flag tells retry from "needs attention"; the answers that are not failures
- * (404 on a read, -9 or 404 on an opposition) come back as values.
+ * The gateway's view of Izly, whichever transport carries it (SOAP on wsdl/izly-card-service.wsdl, or
+ * the API CROUS REST resources of openapi/api-crous-v1.yaml). Every failure is a DownstreamError
+ * (downstream 'izly') whose `transient` flag tells retry from "needs attention"; the answers that are
+ * not failures (404 on a read, -9 or 404 on an opposition, -11 on a creation) come back as values.
+ * Safe for concurrent use: the sync worker and a façade may share one.
  */
 export interface IzlyPort {
   /** null when Izly does not know the holder (404). */
   getRightHolder (identifier: string, ctx: IzlyCallContext): Promise<IzlyRightHolderStatus | null>
-  upsertRightHolder (rightHolder: IzlyRightHolder, ctx: IzlyCallContext): Promise<void>
+  /** POST /rightholders (SOAP: UpsertRightHolder mode CREATE). -11 is 'already-exists'. */
+  createRightHolder (rightHolder: IzlyRightHolder, ctx: IzlyCallContext): Promise<IzlyCreateOutcome>
+  /** PUT /rightholders/{identifier} (SOAP: UpsertRightHolder mode UPDATE): replaces the holder, so send it complete. */
+  updateRightHolder (rightHolder: IzlyRightHolder, ctx: IzlyCallContext): Promise<void>
+  /** PATCH /rightholders/{currentIdentifier}: the holder (and its cards) is known under newIdentifier from then on. */
+  patchIdentifier (patch: IzlyIdentifierPatch, ctx: IzlyCallContext): Promise<void>
+  /** DELETE /closed-rightholders/{identifier}: re-opens a closed Izly account. */
+  uncloseRightHolder (identifier: string, ctx: IzlyCallContext): Promise<void>
   registerSmartCard (identifier: string, smartCard: IzlySmartCard, ctx: IzlyCallContext): Promise<void>
   /** null when Izly does not know the card (404). */
   getSmartCard (identifier: string, idZdc: string, ctx: IzlyCallContext): Promise<IzlySmartCardStatus | null>

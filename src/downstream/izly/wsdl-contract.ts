@@ -13,6 +13,8 @@ export const IZLY_OPERATIONS = [
   'GetSmartCard',
   'OpposeSmartCard',
   'RevalidateSmartCard',
+  'PatchIdentifier',
+  'UncloseRightHolder',
 ] as const
 export type IzlyOperation = (typeof IZLY_OPERATIONS)[number]
 
@@ -31,6 +33,8 @@ const ANSWERS: Record<IzlyOperation, { results: readonly string[] } | { resource
   GetSmartCard: { resource: 'smartCard' },
   OpposeSmartCard: { results: ['OPPOSED', 'ALREADY_OPPOSED'] },
   RevalidateSmartCard: { results: ['REVALIDATED', 'NOT_OPPOSED'] },
+  PatchIdentifier: { results: ['PATCHED'] },
+  UncloseRightHolder: { results: ['UNCLOSED', 'NOT_CLOSED'] },
 }
 
 /**

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type IOptions, type IServerOptions, type IServicePort, listen, passwordDigest, type Server } from 'soap'
 import { matchesSecret } from '../../app/secret-match.ts'
-import type { IzlyOppositionReason } from '../../domain/izly-plan.ts'
+import type { IzlyOppositionReason, IzlyRightHolder } from '../../domain/izly-plan.ts'
 import { definedOnly, readRightHolder, readSmartCard, textOf, writeRightHolder, writeSmartCard } from '../../downstream/izly/soap-mapping.ts'
 import { IZLY_NAMESPACE, type IzlyOperation, KEEP_DATES_AS_TEXT } from '../../downstream/izly/wsdl-contract.ts'
 import type { CallSummary, IzlySimulatorControls } from './controls.ts'
@@ -34,13 +34,21 @@ export function createIzlySoapService (wsdlXml: string, controls: IzlySimulatorC
   const { state } = controls
   const operations: Record<IzlyOperation, (args: Args) => Args> = {
     GetRightHolder: (args) => rightHolderAnswer(state.getRightHolder(text(args.identifier))),
-    UpsertRightHolder: (args) => ({ result: state.upsertRightHolder(readRightHolder(args.rightHolder)) }),
+    UpsertRightHolder: (args) => ({ result: upsert(readRightHolder(args.rightHolder), textOf(args.mode)) }),
+    PatchIdentifier: (args) => ({ result: state.patchIdentifier(text(args.currentIdentifier), text(args.newIdentifier)) }),
+    UncloseRightHolder: (args) => ({ result: state.uncloseRightHolder(text(args.identifier)) }),
     RegisterSmartCard: (args) => ({ result: state.registerSmartCard(text(args.identifier), readSmartCard(args.smartCard)) }),
     GetSmartCard: (args) => smartCardAnswer(state.getSmartCard(text(args.identifier), text(args.idZdc))),
     OpposeSmartCard: (args) => ({
       result: state.opposeSmartCard(text(args.identifier), text(args.idZdc), text(args.reason) as IzlyOppositionReason, text(args.cancelDate)),
     }),
     RevalidateSmartCard: (args) => ({ result: state.revalidateSmartCard(text(args.identifier), text(args.idZdc), text(args.revalidationDate)) }),
+  }
+
+  function upsert (rightHolder: IzlyRightHolder, mode: string | undefined): string {
+    if (mode === 'CREATE') return state.createRightHolder(rightHolder)
+    if (mode === 'UPDATE') return state.updateRightHolder(rightHolder.identifier, rightHolder, 'merge')
+    return state.upsertRightHolder(rightHolder)
   }
 
   const port: IServicePort = {}
@@ -142,7 +150,7 @@ function summarise (args: Args): CallSummary {
   const holder = args.rightHolder as Args | undefined
   const card = args.smartCard as Args | undefined
   const summary: CallSummary = {}
-  const identifier = textOf(args.identifier ?? holder?.identifier)
+  const identifier = textOf(args.identifier ?? args.currentIdentifier ?? holder?.identifier)
   const idZdc = textOf(args.idZdc ?? card?.idZdc)
   const uid = textOf(args.uid ?? card?.uid)
   const reason = textOf(args.reason)

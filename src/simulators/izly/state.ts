@@ -1,5 +1,6 @@
 import type { IzlyOppositionReason, IzlyRightHolder, IzlySmartCard } from '../../domain/izly-plan.ts'
 import { isOpposed } from '../../downstream/izly/opposition.ts'
+import { IZLY_RIGHT_HOLDER_EXISTS } from '../../downstream/izly/fault-classification.ts'
 import type { IzlyAccountStatus, IzlyBlockingStatus } from '../../downstream/izly/port.ts'
 
 /** An answer of the API CROUS other than success, as the simulator sends it in an IzlyFault. */
@@ -92,24 +93,61 @@ export class IzlyState {
     return holder
   }
 
+  /** SOAP's UpsertRightHolder without a mode: an update (fields sent win, others kept) or a creation. */
   upsertRightHolder (rightHolder: IzlyRightHolder): 'CREATED' | 'UPDATED' {
-    const existing = this.holders.get(rightHolder.identifier)
-    if (existing !== undefined) {
-      if (existing.locked) throw locked()
-      if (isClosed(existing)) throw locked('Account is closed')
-      if (existing.otherRne) throw new IzlyFaultAnswer({ httpStatus: 406, code: 'HTTP_406', message: 'Le compte a un rne prioritaire qui est différent du rne proposé', retryable: false })
-      if (existing.deleted) throw unprocessable('-117', 'Client anonymisé')
-      if (existing.blockingStatus === 'MIS_EN_OPPOSITION') throw unprocessable('-41', 'Client en opposition')
-    }
+    if (!this.holders.has(rightHolder.identifier)) return this.createRightHolder(rightHolder)
+    return this.updateRightHolder(rightHolder.identifier, rightHolder, 'merge')
+  }
+
+  /** POST /rightholders: -11 when the identifier is taken. */
+  createRightHolder (rightHolder: IzlyRightHolder): 'CREATED' {
+    if (this.holders.has(rightHolder.identifier)) throw unprocessable(IZLY_RIGHT_HOLDER_EXISTS, 'Client existant')
+    this.checkDueDate(rightHolder)
+    this.holders.set(rightHolder.identifier, newHolder(rightHolder))
+    return 'CREATED'
+  }
+
+  /**
+   * PUT /rightholders/{identifier} (`replace`: the fields not sent are cleared), or SOAP's UPDATE
+   * (`merge`: the fields not sent are kept). 404 when unknown; the holder's state may refuse it.
+   */
+  updateRightHolder (identifier: string, rightHolder: IzlyRightHolder, how: 'replace' | 'merge'): 'UPDATED' {
+    const existing = this.requireHolder(identifier)
+    if (existing.locked) throw locked()
+    if (isClosed(existing)) throw locked('Account is closed')
+    if (existing.otherRne) throw new IzlyFaultAnswer({ httpStatus: 406, code: 'HTTP_406', message: 'Le compte a un rne prioritaire qui est différent du rne proposé', retryable: false })
+    if (existing.deleted) throw unprocessable('-117', 'Client anonymisé')
+    if (existing.blockingStatus === 'MIS_EN_OPPOSITION') throw unprocessable('-41', 'Client en opposition')
+    this.checkDueDate(rightHolder)
+    existing.rightHolder = how === 'replace' ? { ...rightHolder, identifier } : { ...existing.rightHolder, ...rightHolder, identifier }
+    return 'UPDATED'
+  }
+
+  /** PATCH /rightholders/{current}: the holder and its cards move to the new key. */
+  patchIdentifier (currentIdentifier: string, newIdentifier: string): 'PATCHED' {
+    const holder = this.requireHolder(currentIdentifier)
+    if (holder.locked) throw locked()
+    if (newIdentifier === currentIdentifier) return 'PATCHED'
+    if (this.holders.has(newIdentifier)) throw unprocessable(IZLY_RIGHT_HOLDER_EXISTS, 'Client existant', 'newIdentifier')
+    this.holders.delete(currentIdentifier)
+    holder.rightHolder = { ...holder.rightHolder, identifier: newIdentifier }
+    this.holders.set(newIdentifier, holder)
+    for (const card of this.cards.values()) if (card.owner === currentIdentifier) card.owner = newIdentifier
+    return 'PATCHED'
+  }
+
+  /** DELETE /closed-rightholders/{identifier}: a closed account is open again. */
+  uncloseRightHolder (identifier: string): 'UNCLOSED' | 'NOT_CLOSED' {
+    const holder = this.requireHolder(identifier)
+    if (!isClosed(holder)) return 'NOT_CLOSED'
+    holder.accountStatus = 'ACTIF'
+    return 'UNCLOSED'
+  }
+
+  private checkDueDate (rightHolder: IzlyRightHolder): void {
     if (rightHolder.dueDate !== undefined && Date.parse(rightHolder.dueDate) < this.now()) {
       throw unprocessable('-8', 'Due date is in the past', 'dueDate')
     }
-    if (existing === undefined) {
-      this.holders.set(rightHolder.identifier, newHolder(rightHolder))
-      return 'CREATED'
-    }
-    existing.rightHolder = { ...existing.rightHolder, ...rightHolder }
-    return 'UPDATED'
   }
 
   registerSmartCard (identifier: string, smartCard: IzlySmartCard): 'REGISTERED' | 'ALREADY_REGISTERED' {
