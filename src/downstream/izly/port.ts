@@ -19,8 +19,9 @@ export type IzlyBlockingStatus = (typeof IZLY_BLOCKING_STATUSES)[number]
 
 export interface IzlyRightHolderStatus {
   rightHolder: IzlyRightHolder
-  accountStatus: IzlyAccountStatus
-  blockingStatus: IzlyBlockingStatus
+  /** Always there over SOAP (the WSDL requires it); the API CROUS may leave it out or send a value we do not know. */
+  accountStatus?: IzlyAccountStatus
+  blockingStatus?: IzlyBlockingStatus
 }
 
 export interface IzlySmartCardStatus {

@@ -3,13 +3,24 @@ import { SimulatorControls } from '../controls.ts'
 import { ScriptedFaults } from '../scripted-faults.ts'
 import { checkScriptedFault, type ScriptedFaultInput } from './fault-script.ts'
 import { type CardSeed, type HolderPatch, IzlyState, type IzlyStateDump, type SimulatedCard, type SimulatedHolder } from './state.ts'
+import { SimulatedTokens, type TokenSettings } from './tokens.ts'
 
 /**
- * What the simulator recorded of a SOAP call: the keys of what it was about and what it answered,
- * never a name, an e-mail, a birth date or an INE field.
+ * What the simulator recorded of a call, SOAP or REST: the keys of what it was about and what it
+ * answered, never a name, an e-mail, a birth date or an INE field.
  */
 export interface RecordedCall extends CallSummary {
+  /**
+   * The WSDL operation, whichever face was called (a REST POST or PUT of a holder is `UpsertRightHolder`,
+   * a card PATCH `OpposeSmartCard` or `RevalidateSmartCard`), `Token` for the token endpoint, or `unknown`.
+   */
   operation: string
+  /** Which face was called, and (REST) with which HTTP method. */
+  transport: 'soap' | 'rest'
+  method?: string
+  /** REST only: the operationId of openapi/api-crous-v1.yaml, and whether the request matched the document. */
+  restOperation?: string
+  valid?: boolean
   /** Epoch milliseconds. */
   at: number
   correlationId: string | undefined
@@ -30,8 +41,16 @@ export interface CallSummary {
 
 /** Everything a test or a fault drill can change in the Izly simulator, beyond the common switches. */
 export class IzlySimulatorControls extends SimulatorControls<ScriptedFaultInput, RecordedCall> {
-  readonly state = new IzlyState()
+  readonly state: IzlyState
   readonly faults = new ScriptedFaults<ScriptedFaultInput>(checkScriptedFault)
+  /** The API CROUS access server's tokens (REST face). */
+  readonly tokens: SimulatedTokens
+
+  constructor (tokens: TokenSettings, now: () => number = Date.now) {
+    super()
+    this.state = new IzlyState(now)
+    this.tokens = new SimulatedTokens(tokens, now)
+  }
 
   lockHolder (identifier: string): SimulatedHolder {
     return this.patchHolder(identifier, { locked: true })
@@ -57,9 +76,20 @@ export class IzlySimulatorControls extends SimulatorControls<ScriptedFaultInput,
     return this.state.dump()
   }
 
-  /** Back to an empty simulator: no holders, cards, faults, calls, outage or latency. */
+  /** Every token issued so far stops working (the next REST call with one gets a 401). */
+  revokeTokens (): void {
+    this.tokens.revokeAll()
+  }
+
+  /** expires_in of the tokens issued from now on. */
+  setTokenTtl (seconds: number): void {
+    this.tokens.setTtl(seconds)
+  }
+
+  /** Back to an empty simulator: no holders, cards, faults, calls, tokens, outage or latency. */
   override reset (): void {
     this.state.reset()
+    this.tokens.reset()
     super.reset()
   }
 }

@@ -3,14 +3,21 @@ import { isIzlyOperation, type IzlyOperation } from '../../downstream/izly/wsdl-
 import type { Scripted, ScriptedFaults } from '../scripted-faults.ts'
 import type { SimulatedFault } from './state.ts'
 
+/** REST operations of openapi/api-crous-v1.yaml a fault may name besides the WSDL's (POST and PUT are both UpsertRightHolder). */
+export const REST_ONLY_OPERATIONS = ['CreateRightHolder', 'UpdateRightHolder', 'PatchSmartCard'] as const
+/** The access server's token endpoint: only faults naming it reach it ('*' does not). */
+export const TOKEN_OPERATION = 'Token'
+
 /**
- * A fault to answer instead of doing the work. With a `code` it is a SOAP fault carrying an
- * IzlyFault (what the API CROUS would have answered); without one, a bare HTTP status (an outage
- * page, a rate limiter), e.g. `{ operation: 'OpposeSmartCard', httpStatus: 429, retryAfterSeconds: 2 }`.
+ * A fault to answer instead of doing the work. With a `code` it is what the API CROUS would have
+ * answered: a SOAP fault carrying an IzlyFault, or a REST status with an `{"errors":[…]}` body; without
+ * one, a bare HTTP status (an outage page, a rate limiter) on either face, e.g.
+ * `{ operation: 'OpposeSmartCard', httpStatus: 429, retryAfterSeconds: 2 }`, or `{ operation: 'Token',
+ * httpStatus: 503 }` for a token server that is down.
  */
 export interface ScriptedFaultInput {
-  /** An operation of the WSDL, or '*' for all. */
-  operation: IzlyOperation | '*'
+  /** An operation of the WSDL (either face), a REST-only operation, 'Token', or '*' for every API call. */
+  operation: IzlyOperation | (typeof REST_ONLY_OPERATIONS)[number] | typeof TOKEN_OPERATION | '*'
   httpStatus: number
   code?: string
   message?: string
@@ -31,10 +38,13 @@ export type ScriptedAnswer =
   | { kind: 'fault', fault: SimulatedFault }
   | { kind: 'http', status: number, retryAfterSeconds?: number }
 
-/** The answer scripted for a call to `operation` about `about`, if any; a fault with `times` is used up by it. */
-export function takeScriptedAnswer (faults: ScriptedFaults<ScriptedFaultInput>, operation: IzlyOperation, about: { identifier?: string, idZdc?: string }): ScriptedAnswer | undefined {
+/**
+ * The answer scripted for a call to `operation` (a WSDL operation or 'Token'; `restOperation` the
+ * REST face's own name of it) about `about`, if any; a fault with `times` is used up by it.
+ */
+export function takeScriptedAnswer (faults: ScriptedFaults<ScriptedFaultInput>, operation: string, about: { identifier?: string, idZdc?: string }, restOperation?: string): ScriptedAnswer | undefined {
   const fault = faults.take((candidate) =>
-    (candidate.operation === '*' || candidate.operation === operation) &&
+    (candidate.operation === operation || candidate.operation === restOperation || (candidate.operation === '*' && operation !== TOKEN_OPERATION)) &&
     (candidate.identifier === undefined || candidate.identifier === about.identifier) &&
     (candidate.idZdc === undefined || candidate.idZdc === about.idZdc))
   return fault === undefined ? undefined : answerOf(fault)
@@ -61,7 +71,9 @@ function answerOf (fault: Scripted<ScriptedFaultInput>): ScriptedAnswer {
 /** Throws a TypeError naming the first bad field. */
 export function checkScriptedFault (input: ScriptedFaultInput): void {
   if (input === null || typeof input !== 'object') throw new TypeError('a scripted fault is an object')
-  if (input.operation !== '*' && !isIzlyOperation(input.operation)) throw new TypeError('operation must be an operation of the WSDL or "*"')
+  const named = input.operation === '*' || input.operation === TOKEN_OPERATION || isIzlyOperation(input.operation) ||
+    (REST_ONLY_OPERATIONS as readonly string[]).includes(input.operation)
+  if (!named) throw new TypeError(`operation must be an operation of the WSDL, one of ${REST_ONLY_OPERATIONS.join(', ')}, "${TOKEN_OPERATION}" or "*"`)
   if (!Number.isInteger(input.httpStatus) || input.httpStatus < 400 || input.httpStatus > 599) throw new TypeError('httpStatus must be an integer from 400 to 599')
   for (const key of ['code', 'message', 'field', 'identifier', 'idZdc'] as const) {
     if (input[key] !== undefined && typeof input[key] !== 'string') throw new TypeError(`${key} must be a string`)

@@ -1,21 +1,38 @@
 import { readFile } from 'node:fs/promises'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { IZLY_WSDL_PATH } from '../../downstream/izly/wsdl-contract.ts'
 import { holdOrRefuse } from '../outage.ts'
 import { headerOf, listenAt, type SimulatorServerOptions, simulatorApp } from '../server.ts'
 import { CONTROL_PREFIX, controlRoutes } from './control-routes.ts'
 import { IzlySimulatorControls } from './controls.ts'
+import { createRestApi } from './rest-api.ts'
 import { createIzlySoapService, SOAP_PATH, type SoapExchange, soapExchange } from './soap-service.ts'
+
+/** The REST face's client credentials when none are given (tests, the demo prints its own). */
+export const SIMULATOR_CLIENT_ID = 'leocarte-simulator'
+export const SIMULATOR_CLIENT_SECRET = 'leocarte-simulator-secret'
 
 export interface IzlySimulatorOptions extends SimulatorServerOptions {
   /** When both are set, SOAP calls without this WS-Security UsernameToken get a 401 IzlyFault. */
   username?: string
   password?: string
+  /** The one OAuth2 client the REST face's token endpoint accepts. @defaultValue SIMULATOR_CLIENT_ID / SIMULATOR_CLIENT_SECRET */
+  clientId?: string
+  clientSecret?: string
+  /** expires_in of the tokens it issues. @defaultValue 3600 */
+  tokenTtlSeconds?: number
+  /** The clock tokens and due dates are judged by (tests). @defaultValue Date.now */
+  now?: () => number
 }
 
 export interface IzlySimulator extends IzlySimulatorControls {
   /** The SOAP endpoint, for the client's `endpoint`. */
   readonly url: string
+  /** The REST face's API base (IZLY_API_URL; resources under /beforeizly/v1) and access server base (IZLY_ACCESS_URL). */
+  readonly apiUrl: string
+  readonly accessUrl: string
+  readonly clientId: string
+  readonly clientSecret: string
   /** The WSDL as served, with this simulator's address in soap:address. */
   readonly wsdlUrl: string
   /** Base of the JSON control API, e.g. `${controlUrl}/calls`. */
@@ -24,8 +41,10 @@ export interface IzlySimulator extends IzlySimulatorControls {
 }
 
 /**
- * An in-process Izly card service, from the same WSDL as the client, with a JSON control API for
- * tests, the demo and fault drills (faults, outages, latency, locked holders).
+ * An in-process Izly with two faces over one state: the card service of the gateway's WSDL (SOAP) and
+ * the CNOUS API CROUS (REST, openapi/api-crous-v1.yaml, with its token endpoint), so that a card
+ * registered over one is opposed over the other; and a JSON control API for tests, the demo and fault
+ * drills (faults, outages, latency, locked holders, token lifetime and revocation).
  */
 export async function startIzlySimulator (options: IzlySimulatorOptions = {}): Promise<IzlySimulator> {
   if ((options.username === undefined) !== (options.password === undefined)) {
@@ -34,7 +53,10 @@ export async function startIzlySimulator (options: IzlySimulatorOptions = {}): P
   const credentials = options.username !== undefined && options.password !== undefined
     ? { username: options.username, password: options.password }
     : undefined
-  const controls = new IzlySimulatorControls()
+  const clientId = options.clientId ?? SIMULATOR_CLIENT_ID
+  const clientSecret = options.clientSecret ?? SIMULATOR_CLIENT_SECRET
+  const controls = new IzlySimulatorControls({ clientId, clientSecret, ttlSeconds: options.tokenTtlSeconds ?? 3600 }, options.now)
+  const restApi = await createRestApi(controls)
   const wsdlXml = await readFile(IZLY_WSDL_PATH, 'utf8')
   const soapService = await createIzlySoapService(wsdlXml, controls, credentials)
   // Aborted on close, so that calls held back by the latency setting do not hold the close up.
@@ -54,7 +76,7 @@ export async function startIzlySimulator (options: IzlySimulatorOptions = {}): P
 
   app.post(SOAP_PATH, async (request, reply) => {
     const handled = await holdOrRefuse(controls, closing.signal, request, reply, {
-      record: () => controls.calls.push({ operation: operationOf(request), at: Date.now(), correlationId: headerOf(request, 'x-correlation-id'), httpStatus: 503, code: 'outage' }),
+      record: () => controls.calls.push({ operation: operationOf(request), transport: 'soap', at: Date.now(), correlationId: headerOf(request, 'x-correlation-id'), httpStatus: 503, code: 'outage' }),
       contentType: 'text/plain',
       body: 'Izly simulator: outage',
     })
@@ -70,13 +92,43 @@ export async function startIzlySimulator (options: IzlySimulatorOptions = {}): P
     return reply.code(answer.statusCode).headers(answer.headers).send(answer.body)
   })
 
+  await app.register(async (rest) => {
+    // The raw text goes to the validator, which parses it: malformed JSON is then the API's 400, not Fastify's.
+    rest.removeAllContentTypeParsers()
+    rest.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
+    rest.all('/beforeizly/*', async (request, reply) => {
+      const handled = await holdOrRefuse(controls, closing.signal, request, reply, {
+        record: () => controls.calls.push({ operation: 'unknown', transport: 'rest', method: request.method, at: Date.now(), correlationId: headerOf(request, 'x-correlation-id'), httpStatus: 503, code: 'outage' }),
+        // A load balancer's page, not the API's JSON: the client must read it leniently.
+        contentType: 'text/html',
+        body: '<html><body>503 Service Unavailable</body></html>',
+      })
+      if (handled) return reply
+      return await serveRest(request, reply)
+    })
+    // The access server: another host in production, so the API's outage and latency switches leave it alone.
+    for (const path of ['/api/oauth/token', '/api-pp/oauth/token']) rest.post(path, async (request, reply) => await serveRest(request, reply))
+  })
+
+  async function serveRest (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const answer = restApi({ method: request.method, path: request.url, headers: request.headers, body: typeof request.body === 'string' ? request.body : undefined })
+    reply.code(answer.status).headers(answer.headers ?? {})
+    if (answer.body === undefined) return reply.send()
+    if (typeof answer.body === 'string') return reply.type('text/plain').send(answer.body)
+    return reply.type('application/json').send(JSON.stringify(answer.body))
+  }
+
   const base = await listenAt(app, options, 'Izly simulator')
   const url = `${base}${SOAP_PATH}`
   servedWsdl = wsdlXml.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${url}$2`)
-  app.log.info({ url, controlUrl: `${base}${CONTROL_PREFIX}`, wsSecurity: credentials !== undefined }, 'Izly simulator listening')
+  app.log.info({ url, apiUrl: base, controlUrl: `${base}${CONTROL_PREFIX}`, wsSecurity: credentials !== undefined }, 'Izly simulator listening')
 
   return Object.assign(controls, {
     url,
+    apiUrl: base,
+    accessUrl: base,
+    clientId,
+    clientSecret,
     wsdlUrl: `${url}?wsdl`,
     controlUrl: `${base}${CONTROL_PREFIX}`,
     async close (): Promise<void> {

@@ -58,6 +58,7 @@ export function createIzlySoapService (wsdlXml: string, controls: IzlySimulatorC
       const record = (httpStatus: number, outcome: { result?: string, code?: string }): void => {
         controls.calls.push({
           operation,
+          transport: 'soap',
           at: Date.now(),
           correlationId: textOf(request?.headers?.['x-correlation-id']),
           ...summary,
