@@ -28,3 +28,8 @@ export function seedCard (simulator: IzlySimulator, event: CardEvent): void {
   if (crous === undefined || event.card.csn === undefined) throw new Error('seedCard needs a card with CROUS data and a CSN')
   simulator.putCard({ owner: event.holder.eppn, smartCard: { ...crous, uid: event.card.csn } })
 }
+
+/** What a REST client (or a gateway's IZLY_API_URL…) needs to call this simulator's API CROUS face. */
+export function restSettingsOf (simulator: IzlySimulator): { apiUrl: string, accessUrl: string, clientId: string, clientSecret: string } {
+  return { apiUrl: simulator.apiUrl, accessUrl: simulator.accessUrl, clientId: simulator.clientId, clientSecret: simulator.clientSecret }
+}

@@ -74,13 +74,17 @@ export async function createRestApi (controls: IzlySimulatorControls): Promise<(
     }),
     GetSmartCard: (request) => ({ operation: 'GetSmartCard', run: () => ok(200, smartCardJson(state.getSmartCard(param(request, 'identifier'), param(request, 'idZdc')))) }),
     PatchSmartCard: (request) => {
-      const body = request.requestBody as Json
+      const body = (isObject(request.requestBody) ? request.requestBody : {}) as Json
       const identifier = param(request, 'identifier')
       const idZdc = param(request, 'idZdc')
       if (typeof body.cancelDate === 'string' && body.cancelDate !== '') {
         return { operation: 'OpposeSmartCard', run: () => result(200, state.opposeSmartCard(identifier, idZdc, body.reason as IzlyOppositionReason, body.cancelDate as string)) }
       }
-      return { operation: 'RevalidateSmartCard', run: () => result(200, state.revalidateSmartCard(identifier, idZdc, String(body.revalidationDate))) }
+      if (typeof body.revalidationDate === 'string' && body.revalidationDate !== '') {
+        return { operation: 'RevalidateSmartCard', run: () => result(200, state.revalidateSmartCard(identifier, idZdc, body.revalidationDate as string)) }
+      }
+      // Neither: the document refuses it before it runs.
+      return { operation: 'PatchSmartCard', run: () => errors(400, '400', 'neither an opposition nor a revalidation', null) }
     },
   }
 
@@ -193,6 +197,10 @@ function summarise (request: ParsedRequest): CallSummary {
   if (typeof uid === 'string') summary.uid = uid
   if (typeof body.reason === 'string' && body.reason !== '') summary.reason = body.reason
   return summary
+}
+
+function isObject (value: unknown): boolean {
+  return value !== null && typeof value === 'object'
 }
 
 function param (request: ParsedRequest, name: string): string {
