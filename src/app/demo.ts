@@ -41,7 +41,12 @@ export async function startDemo (config: Config, logger: Logger): Promise<Demo |
     effective = { ...config, redisUrl: redis.url }
     logger.info({ port: redis.port, dir: redis.dir }, 'started a private redis-server for the demo (AOF on)')
   }
-  const simulator = await startIzlySimulator({ host: '127.0.0.1', port: 0, logger: logger.child({ component: 'izly-simulator' }) })
+  const clientSecret = randomBytes(18).toString('base64url')
+  const simulator = await startIzlySimulator({ host: '127.0.0.1', port: 0, clientId: 'leocarte-demo', clientSecret, logger: logger.child({ component: 'izly-simulator' }) })
+  // IZLY_TRANSPORT=rest: the gateway speaks the API CROUS to the simulator's REST face (same state).
+  if (config.izly.transport === 'rest') {
+    effective = { ...effective, izly: { ...effective.izly, apiUrl: simulator.apiUrl, accessUrl: simulator.accessUrl, clientId: simulator.clientId, clientSecret } }
+  }
   const escEndpoint = { token: randomBytes(18).toString('base64url'), pic: config.esc.pic ?? DEMO_PIC }
   const escSimulator = await startEscSimulator({ host: '127.0.0.1', port: 0, ...escEndpoint, logger: logger.child({ component: 'esc-simulator' }) })
 
@@ -59,7 +64,9 @@ export async function startDemo (config: Config, logger: Logger): Promise<Demo |
         '',
         'Léocarte gateway: local demonstration',
         `  gateway          ${gatewayUrl ?? '(worker only)'}`,
-        `  Izly simulator   ${simulator.url}  (calls: GET ${simulator.controlUrl}/calls)`,
+        effective.izly.transport === 'rest'
+          ? `  Izly simulator   ${simulator.apiUrl}/beforeizly/v1  (API CROUS over REST, IZLY_TRANSPORT=rest; calls: GET ${simulator.controlUrl}/calls)`
+          : `  Izly simulator   ${simulator.url}  (SOAP; IZLY_TRANSPORT=rest for the API CROUS face; calls: GET ${simulator.controlUrl}/calls)`,
         `  ESC simulator    ${escSimulator.url}  (PIC ${escEndpoint.pic}, token ${escEndpoint.token}; calls: GET ${escSimulator.controlUrl}/calls)`,
         `  Redis            ${effective.redisUrl}${redis !== undefined ? ' (private, AOF on)' : ''}`,
         config.sgcSecretGenerated ? `  SGC secret       ${secret}  (generated for this run; set SGC_HMAC_SECRETS to choose)` : '  SGC secret       from SGC_HMAC_SECRETS',

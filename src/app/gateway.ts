@@ -10,7 +10,7 @@ import { todayIn } from '../validity/check-validity.ts'
 import { createRegistryHolders } from '../downstream/esc/holders.ts'
 import type { EscPort } from '../downstream/esc/port.ts'
 import type { DownstreamSync } from '../downstream/types.ts'
-import { createIzlyClient } from '../downstream/izly/client.ts'
+import { announceIzlyTransport, createIzlyPort } from '../downstream/izly/create-port.ts'
 import { createIzlySync } from '../downstream/izly/izly-sync.ts'
 import type { IzlyPort } from '../downstream/izly/port.ts'
 import { createMetrics, type GatewayMetrics } from '../observability/metrics.ts'
@@ -27,7 +27,7 @@ import { buildApp } from './build-app.ts'
 export interface GatewayOptions {
   config: Config
   logger: Logger
-  /** The Izly endpoint to call; defaults to IZLY_SOAP_URL (the caller starts simulators and passes theirs). */
+  /** The SOAP Izly endpoint to call; defaults to IZLY_SOAP_URL (the caller starts simulators and passes theirs). The REST transport's endpoints are in the config. */
   izlyEndpoint?: string
   /** The ESC Router to call; defaults to ESC_ROUTER_URL with ESC_ROUTER_TOKEN and ESC_PIC. Neither: ESC is skipped. */
   escEndpoint?: EscEndpoint
@@ -100,13 +100,8 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   }
 
   if (config.role !== 'api') {
-    const endpoint = options.izlyEndpoint ?? config.izly.soapUrl
-    if (endpoint === undefined) throw new Error('no Izly endpoint: set IZLY_SOAP_URL or run with SIMULATORS=on')
-    izly = await createIzlyClient({
-      endpoint,
-      ...(config.izly.username !== undefined && config.izly.password !== undefined ? { username: config.izly.username, password: config.izly.password } : {}),
-      timeoutMs: config.izly.timeoutMs,
-    })
+    izly = await createIzlyPort(config.izly, options.izlyEndpoint)
+    void announceIzlyTransport(izly, config.izly, logger)
     const syncs: DownstreamSync[] = [createIzlySync(izly, { ineAsIdentifier: config.izly.ineAsIdentifier })]
     if (escEndpoint !== undefined) {
       const timeoutMs = config.esc.timeoutMs

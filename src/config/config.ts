@@ -4,12 +4,26 @@ import type { EscOnDisable } from '../domain/esc-plan.ts'
 export type GatewayRole = 'api' | 'worker' | 'all'
 export type { EscOnDisable }
 
+export type IzlyTransport = 'soap' | 'rest'
+
 export interface IzlyConfig {
+  /**
+   * Which transport carries the Izly port: `soap` with IZLY_SOAP_URL, `rest` (the CNOUS API CROUS) with
+   * IZLY_API_URL; with the simulators, IZLY_TRANSPORT picks the simulator's face (default soap).
+   */
+  transport: IzlyTransport
   /** IZLY_SOAP_URL: the Izly card service endpoint; unset means the in-process simulator. */
   soapUrl: string | undefined
   username: string | undefined
   password: string | undefined
-  /** IZLY_TIMEOUT_MS: per SOAP call, milliseconds. Default 30000 (CROUS calls can be slow). */
+  /** IZLY_API_URL: the API CROUS base (https://api.lescrous.fr, pre-production https://api-pp.nuonet.fr). */
+  apiUrl: string | undefined
+  /** IZLY_ACCESS_URL: the token server's base. Default https://acces.lescrous.fr. */
+  accessUrl: string
+  /** IZLY_CLIENT_ID / IZLY_CLIENT_SECRET: the OAuth2 client credentials CNOUS issues; required with IZLY_API_URL. */
+  clientId: string | undefined
+  clientSecret: string | undefined
+  /** IZLY_TIMEOUT_MS: per Izly call, everything included (a token request too), milliseconds. Default 30000 (CROUS calls can be slow). */
   timeoutMs: number
   /** IZLY_INE_AS_IDENTIFIER: key right holders by INE when no crousIdentifier is held. Default false. */
   ineAsIdentifier: boolean

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { ESC_CARD_TYPES, type EscCardType, isPic } from '../domain/esc-identifiers.ts'
-import type { Config, EscOnDisable, GatewayRole } from './config.ts'
+import type { Config, EscOnDisable, GatewayRole, IzlyConfig } from './config.ts'
 
 /** A configuration problem, always naming the variable: the process prints it on one line and stops. */
 export class ConfigError extends Error {
@@ -25,11 +25,10 @@ export function loadConfig (env: Env = process.env): Config {
   const read = (name: string): string | undefined => readVariable(env, name)
 
   const izlySoapUrl = optionalUrl(read, 'IZLY_SOAP_URL')
+  const izlyApiUrl = optionalUrl(read, 'IZLY_API_URL')
   const escUrl = optionalUrl(read, 'ESC_ROUTER_URL')
-  const simulators = parseSwitch(read, 'SIMULATORS', izlySoapUrl === undefined && escUrl === undefined)
-  if (!simulators && izlySoapUrl === undefined) {
-    throw new ConfigError('IZLY_SOAP_URL', 'required when SIMULATORS=off (the Izly card service endpoint)')
-  }
+  const simulators = parseSwitch(read, 'SIMULATORS', izlySoapUrl === undefined && izlyApiUrl === undefined && escUrl === undefined)
+  const izlyChoice = izlyTransport(read, simulators, izlySoapUrl, izlyApiUrl)
   const izlyUsername = read('IZLY_USERNAME')
   const izlyPassword = read('IZLY_PASSWORD')
   if ((izlyUsername === undefined) !== (izlyPassword === undefined)) {
@@ -76,6 +75,7 @@ export function loadConfig (env: Env = process.env): Config {
     role,
     simulators,
     izly: {
+      ...izlyChoice,
       soapUrl: izlySoapUrl,
       username: izlyUsername,
       password: izlyPassword,
@@ -133,6 +133,41 @@ export function loadConfig (env: Env = process.env): Config {
     throw new ConfigError('JOB_LOCK_MS', `must exceed ESC_TIMEOUT_MS (${config.esc.timeoutMs}) so a slow call never loses its lock`)
   }
   return deepFreeze(config)
+}
+
+/**
+ * Which transport carries the Izly port (SPEC §5, §9): exactly one of IZLY_SOAP_URL (SOAP) and
+ * IZLY_API_URL (the CNOUS API CROUS, REST, with its client credentials), or the simulators, whose face
+ * IZLY_TRANSPORT picks.
+ */
+function izlyTransport (read: Reader, simulators: boolean, soapUrl: string | undefined, apiUrl: string | undefined): Pick<IzlyConfig, 'transport' | 'apiUrl' | 'accessUrl' | 'clientId' | 'clientSecret'> {
+  if (soapUrl !== undefined && apiUrl !== undefined) {
+    throw new ConfigError('IZLY_SOAP_URL, IZLY_API_URL', 'set exactly one: IZLY_SOAP_URL for the SOAP transport, or IZLY_API_URL for the API CROUS (REST), not both')
+  }
+  if (!simulators && soapUrl === undefined && apiUrl === undefined) {
+    throw new ConfigError('IZLY_SOAP_URL, IZLY_API_URL', 'one is required when SIMULATORS=off: IZLY_API_URL for the API CROUS (https://api.lescrous.fr, pre-production https://api-pp.nuonet.fr), or IZLY_SOAP_URL for a SOAP Izly card service')
+  }
+  const implied = apiUrl !== undefined ? 'rest' : soapUrl !== undefined ? 'soap' : undefined
+  const transport = oneOf<'soap' | 'rest'>(read, 'IZLY_TRANSPORT', ['soap', 'rest'], implied ?? 'soap')
+  if (implied !== undefined && transport !== implied) {
+    throw new ConfigError('IZLY_TRANSPORT', `is ${transport} but ${implied === 'rest' ? 'IZLY_API_URL' : 'IZLY_SOAP_URL'} is set: the transport follows the URL given (leave IZLY_TRANSPORT unset)`)
+  }
+  const accessUrl = optionalUrl(read, 'IZLY_ACCESS_URL') ?? 'https://acces.lescrous.fr'
+  const clientId = read('IZLY_CLIENT_ID')
+  const clientSecret = read('IZLY_CLIENT_SECRET')
+  if (apiUrl !== undefined) {
+    if (/\/beforeizly(\/v1)?\/?$/.test(new URL(apiUrl).pathname)) {
+      throw new ConfigError('IZLY_API_URL', 'is the API base (e.g. https://api.lescrous.fr), without /beforeizly/v1: the gateway adds it')
+    }
+    for (const [name, value] of [['IZLY_CLIENT_ID', clientId], ['IZLY_CLIENT_SECRET', clientSecret]] as const) {
+      if (value === undefined) throw new ConfigError(name, 'required with IZLY_API_URL (the OAuth2 client credentials CNOUS issues to the institution)')
+    }
+    if (clientId?.includes(':') === true) throw new ConfigError('IZLY_CLIENT_ID', 'cannot contain ":" (it is sent in HTTP Basic)')
+    // The bearer token and the client secret travel in clear otherwise.
+    if (!isTlsOrLoopback(apiUrl)) throw new ConfigError('IZLY_API_URL', 'must be https:// (the access token would travel in clear)')
+    if (!isTlsOrLoopback(accessUrl)) throw new ConfigError('IZLY_ACCESS_URL', 'must be https:// (the client secret would travel in clear)')
+  }
+  return { transport, apiUrl, accessUrl, clientId, clientSecret }
 }
 
 function readVariable (env: Env, name: string): string | undefined {

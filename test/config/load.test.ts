@@ -37,7 +37,7 @@ t.test('every bad value names its variable', async (t) => {
     [{ GATEWAY_ROLE: 'both' }, 'GATEWAY_ROLE'],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
     [{ SIMULATORS: 'maybe' }, 'SIMULATORS'],
-    [{ SIMULATORS: 'off' }, 'IZLY_SOAP_URL'],
+    [{ SIMULATORS: 'off' }, 'IZLY_SOAP_URL, IZLY_API_URL'],
     [{ IZLY_SOAP_URL: 'not a url' }, 'IZLY_SOAP_URL'],
     [{ IZLY_USERNAME: 'u' }, 'IZLY_PASSWORD'],
     [{ IZLY_SOAP_URL: 'http://izly.example/soap', IZLY_USERNAME: 'u', IZLY_PASSWORD: 'p', SGC_HMAC_SECRETS: SECRET }, 'IZLY_SOAP_URL'],
