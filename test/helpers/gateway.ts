@@ -5,17 +5,21 @@ import { type EscEndpoint, startGateway, type Gateway } from '../../src/app/gate
 import type { CardEvent } from '../../src/domain/card-event.ts'
 import { signBody } from '../../src/intake/signature.ts'
 import { createLogger } from '../../src/observability/logger.ts'
+import type { IzlyTestEndpoint } from './izly.ts'
 import { cleanPrefix, REDIS_URL, uniquePrefix } from './redis.ts'
 
 export const TEST_SECRET = 'test-sgc-secret-0123456789'
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789'
 
 /** Environment for a gateway under test: fast retries and sweeps, quiet logs, its own key prefix. */
-export function testEnv (options: { izlyEndpoint: string, escEndpoint?: EscEndpoint, prefix: string, redisUrl?: string, role?: string, extra?: Record<string, string> }): Record<string, string> {
+export function testEnv (options: { izlyEndpoint: IzlyTestEndpoint, escEndpoint?: EscEndpoint, prefix: string, redisUrl?: string, role?: string, extra?: Record<string, string> }): Record<string, string> {
+  const izly = options.izlyEndpoint
   return {
     SIMULATORS: 'off',
     PORT: '0',
-    IZLY_SOAP_URL: options.izlyEndpoint,
+    ...(typeof izly === 'string'
+      ? { IZLY_SOAP_URL: izly }
+      : { IZLY_API_URL: izly.apiUrl, IZLY_ACCESS_URL: izly.accessUrl, IZLY_CLIENT_ID: izly.clientId, IZLY_CLIENT_SECRET: izly.clientSecret }),
     SGC_HMAC_SECRETS: TEST_SECRET,
     ADMIN_TOKENS: TEST_ADMIN_TOKEN,
     REDIS_URL: options.redisUrl ?? REDIS_URL,
@@ -47,7 +51,7 @@ export interface TestGateway extends Gateway {
 }
 
 /** A whole gateway (API and workers) in this process, on the test Redis, closed and cleaned on teardown. */
-export async function startTestGateway (t: Test, options: { izlyEndpoint: string, escEndpoint?: EscEndpoint, prefix?: string, redisUrl?: string, role?: string, extra?: Record<string, string>, cleanup?: boolean }): Promise<TestGateway> {
+export async function startTestGateway (t: Test, options: { izlyEndpoint: IzlyTestEndpoint, escEndpoint?: EscEndpoint, prefix?: string, redisUrl?: string, role?: string, extra?: Record<string, string>, cleanup?: boolean }): Promise<TestGateway> {
   const prefix = options.prefix ?? uniquePrefix()
   const config = loadConfig(testEnv({ ...options, prefix }))
   const gateway = await startGateway({ config, logger: createLogger(config.logLevel), listen: false })

@@ -1,0 +1,35 @@
+// Drill (API CROUS transport): the token server is down, then refuses the credentials, then is back.
+// No call can be made without a token: every opposition waits, none is parked for a human, and all
+// arrive once a token can be had again, on one token for all of them.
+import t from 'tap'
+import { cardEvent } from '../fixtures/card-events.ts'
+import { startTestGateway } from '../helpers/gateway.ts'
+import { izlyCard, seedCard, testIzly } from '../helpers/izly.ts'
+import { waitFor } from '../helpers/wait.ts'
+
+t.test('oppositions accepted while the API CROUS token server is down all arrive once it is back', async (t) => {
+  const izly = await testIzly(t, 'rest')
+  const down = izly.scriptFault({ operation: 'Token', httpStatus: 503 })
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint })
+  const cards = Array.from({ length: 20 }, () => {
+    const enabled = cardEvent({ state: 'ENABLED' })
+    seedCard(izly, enabled)
+    return { idZdc: enabled.card.crous?.idZdc as string, event: cardEvent({ cardId: enabled.card.id, state: 'DISABLED', disableReason: 'THEFT' }) }
+  })
+  for (const { event } of cards) t.equal((await gateway.post(event)).status, 202)
+
+  const tokenTries = (status: number): number => izly.listCalls().filter((call) => call.operation === 'Token' && call.httpStatus === status).length
+  await waitFor('retries against the token server', () => tokenTries(503) >= 10)
+  izly.removeFault(down.id)
+  const refusing = izly.scriptFault({ operation: 'Token', httpStatus: 401 })
+  await waitFor('retries against refused credentials', () => tokenTries(401) >= 5)
+  t.equal(izly.listCalls().filter((call) => call.operation === 'OpposeSmartCard').length, 0, 'no API call went out without a token')
+  t.equal((await gateway.admin('GET', '/admin/v1/attention')).body.count, 0, 'a token server failing is transient: nothing waits for a human')
+  const metrics = await gateway.app.inject({ method: 'GET', url: '/metrics' })
+  t.match(metrics.body, /leocarte_sync_outcomes_total\{downstream="izly",lane="oppose",outcome="transient-fault",code="TOKEN_HTTP_503"\} \d+/)
+
+  izly.removeFault(refusing.id)
+  await waitFor('every opposition', () => cards.every(({ idZdc }) => izlyCard(izly, idZdc)?.opposed === true), 20_000)
+  for (const { idZdc } of cards) t.equal(izlyCard(izly, idZdc)?.reason, 'DV')
+  t.equal(tokenTries(200), 1, 'once back, one token served every opposition')
+})
