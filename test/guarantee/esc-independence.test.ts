@@ -3,13 +3,13 @@
 import t from 'tap'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { escCard, escCardEvent, testEsc } from '../helpers/esc.ts'
-import { izlyCard, seedCard, testIzly } from '../helpers/izly.ts'
+import { izlyCard, seedCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
 import { waitFor } from '../helpers/wait.ts'
 
-t.test('Izly down: registrations and deactivations reach the router all the same', async (t) => {
-  const izly = await testIzly(t)
+forEachIzlyTransport(t, 'Izly down: registrations and deactivations reach the router all the same', async (t, transport) => {
+  const izly = await testIzly(t, transport)
   const esc = await testEsc(t)
-  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url, escEndpoint: esc.endpoint })
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint, escEndpoint: esc.endpoint })
   izly.setOutage('http503')
   const enabled = Array.from({ length: 10 }, () => escCardEvent({ state: 'ENABLED' }))
   const disabled = Array.from({ length: 10 }, () => escCardEvent({ state: 'ENABLED' }))
@@ -27,10 +27,10 @@ t.test('Izly down: registrations and deactivations reach the router all the same
   await waitFor('Izly catches up', () => disabled.every((event) => izlyCard(izly, event.card.crous?.idZdc as string)?.opposed === true), 20_000)
 })
 
-t.test('the router hanging past the timeout: Izly registrations and oppositions are not delayed', async (t) => {
-  const izly = await testIzly(t)
+forEachIzlyTransport(t, 'the router hanging past the timeout: Izly registrations and oppositions are not delayed', async (t, transport) => {
+  const izly = await testIzly(t, transport)
   const esc = await testEsc(t)
-  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url, escEndpoint: esc.endpoint, extra: { ESC_TIMEOUT_MS: '1000' } })
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint, escEndpoint: esc.endpoint, extra: { ESC_TIMEOUT_MS: '1000' } })
   esc.setLatency(10_000)
   const enabled = Array.from({ length: 12 }, () => escCardEvent({ state: 'ENABLED' }))
   const lost = Array.from({ length: 12 }, () => escCardEvent({ state: 'ENABLED' }))

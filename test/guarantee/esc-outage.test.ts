@@ -4,15 +4,15 @@ import t from 'tap'
 import type { CardEvent } from '../../src/domain/card-event.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { escCard, escCardEvent, testEsc } from '../helpers/esc.ts'
-import { izlyCard, testIzly } from '../helpers/izly.ts'
+import { izlyCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
 import { sleep, waitFor } from '../helpers/wait.ts'
 
 const idZdc = (event: CardEvent): string => event.card.crous?.idZdc as string
 
-t.test('the router down then back: Izly is not delayed, and every card converges at the router', async (t) => {
-  const izly = await testIzly(t)
+forEachIzlyTransport(t, 'the router down then back: Izly is not delayed, and every card converges at the router', async (t, transport) => {
+  const izly = await testIzly(t, transport)
   const esc = await testEsc(t)
-  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url, escEndpoint: esc.endpoint })
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint, escEndpoint: esc.endpoint })
   // Ten cards registered everywhere before the outage; ten more enabled during it.
   const before = Array.from({ length: 10 }, () => escCardEvent({ state: 'ENABLED', occurredAt: '2026-11-28T09:00:00+01:00' }))
   for (const event of before) await gateway.post(event)

@@ -4,12 +4,12 @@
 import t from 'tap'
 import { cardEvent } from '../fixtures/card-events.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
-import { izlyCard, seedCard, testIzly } from '../helpers/izly.ts'
+import { izlyCard, seedCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
 import { waitFor } from '../helpers/wait.ts'
 
-t.test('a card registered under the eppn is opposed even after the holder gained a crousIdentifier', async (t) => {
-  const izly = await testIzly(t)
-  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url })
+forEachIzlyTransport(t, 'a card registered under the eppn is opposed even after the holder gained a crousIdentifier', async (t, transport) => {
+  const izly = await testIzly(t, transport)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint })
   const enabled = cardEvent({ state: 'ENABLED', occurredAt: '2026-11-28T08:00:00Z' })
   seedCard(izly, enabled) // registered at Izly under the eppn, by whoever (ESUP-SGC before the gateway)
   const idZdc = enabled.card.crous?.idZdc as string
@@ -29,9 +29,9 @@ t.test('a card registered under the eppn is opposed even after the holder gained
   t.match(izlyView, { remoteState: 'opposed', outcome: 'opposed', inLine: true })
 })
 
-t.test('the key an enablement registered is the first one its opposition uses', async (t) => {
-  const izly = await testIzly(t)
-  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url })
+forEachIzlyTransport(t, 'the key an enablement registered is the first one its opposition uses', async (t, transport) => {
+  const izly = await testIzly(t, transport)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint })
   const enabled = cardEvent({ state: 'ENABLED', occurredAt: '2026-11-28T08:00:00Z' })
   const idZdc = enabled.card.crous?.idZdc as string
   await gateway.post(enabled)

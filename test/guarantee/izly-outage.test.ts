@@ -4,14 +4,14 @@ import t from 'tap'
 import type { DisableReason } from '../../src/domain/card-state.ts'
 import { cardEvent } from '../fixtures/card-events.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
-import { izlyCard, seedCard, testIzly } from '../helpers/izly.ts'
+import { izlyCard, seedCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
 import { sleep, waitFor } from '../helpers/wait.ts'
 
 const REASONS: Array<[DisableReason, string]> = [['LOST', 'DP'], ['THEFT', 'DV'], ['OUT_OF_ORDER', 'CD']]
 
-t.test('oppositions accepted during an Izly outage all arrive once it is back', async (t) => {
-  const izly = await testIzly(t)
-  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url })
+forEachIzlyTransport(t, 'oppositions accepted during an Izly outage all arrive once it is back', async (t, transport) => {
+  const izly = await testIzly(t, transport)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint })
   const cards = Array.from({ length: 30 }, (_, i) => {
     const reason = REASONS[i % REASONS.length] as [DisableReason, string]
     const enabled = cardEvent({ state: 'ENABLED' })

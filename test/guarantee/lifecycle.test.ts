@@ -1,12 +1,12 @@
 import t from 'tap'
 import { cardEvent } from '../fixtures/card-events.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
-import { callsFor, izlyCard, testIzly } from '../helpers/izly.ts'
+import { callsFor, izlyCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
 import { waitFor } from '../helpers/wait.ts'
 
-t.test('ENABLED registers the card at Izly, DISABLED/LOST opposes it with DP, ENABLED revalidates it', async (t) => {
-  const izly = await testIzly(t)
-  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url })
+forEachIzlyTransport(t, 'ENABLED registers the card at Izly, DISABLED/LOST opposes it with DP, ENABLED revalidates it', async (t, transport) => {
+  const izly = await testIzly(t, transport)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint })
   const enabled = cardEvent({ state: 'ENABLED', occurredAt: '2026-11-28T09:00:00+01:00' })
   const { id: cardId } = enabled.card
   const idZdc = enabled.card.crous?.idZdc as string
@@ -38,9 +38,9 @@ t.test('ENABLED registers the card at Izly, DISABLED/LOST opposes it with DP, EN
   t.ok(types.includes('call') && types.includes('sync'), 'calls and confirmations too')
 })
 
-t.test('an opposition for a card Izly never heard of is recorded as nothing to oppose, not as an error', async (t) => {
-  const izly = await testIzly(t)
-  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url })
+forEachIzlyTransport(t, 'an opposition for a card Izly never heard of is recorded as nothing to oppose, not as an error', async (t, transport) => {
+  const izly = await testIzly(t, transport)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint })
   const disabled = cardEvent({ state: 'DISABLED', disableReason: 'THEFT' })
   await gateway.post(disabled)
   const view = await waitFor('sync', async () => {

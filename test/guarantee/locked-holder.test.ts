@@ -2,12 +2,12 @@
 import t from 'tap'
 import { cardEvent } from '../fixtures/card-events.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
-import { izlyCard, seedCard, testIzly } from '../helpers/izly.ts'
+import { izlyCard, seedCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
 import { waitFor } from '../helpers/wait.ts'
 
-t.test('a locked Izly account does not stop the opposition of its card', async (t) => {
-  const izly = await testIzly(t)
-  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url })
+forEachIzlyTransport(t, 'a locked Izly account does not stop the opposition of its card', async (t, transport) => {
+  const izly = await testIzly(t, transport)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint })
   const enabled = cardEvent({ state: 'ENABLED', occurredAt: '2026-11-28T08:00:00Z' })
   seedCard(izly, enabled)
   const idZdc = enabled.card.crous?.idZdc as string

@@ -3,12 +3,12 @@
 import t from 'tap'
 import { cardEvent } from '../fixtures/card-events.ts'
 import { startTestGateway, TEST_ADMIN_TOKEN } from '../helpers/gateway.ts'
-import { callsFor, izlyCard, seedCard, testIzly } from '../helpers/izly.ts'
+import { callsFor, izlyCard, seedCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
 import { sleep, waitFor } from '../helpers/wait.ts'
 
-t.test('a -42 on opposition waits in "needs attention" until replayed', async (t) => {
-  const izly = await testIzly(t)
-  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url })
+forEachIzlyTransport(t, 'a -42 on opposition waits in "needs attention" until replayed', async (t, transport) => {
+  const izly = await testIzly(t, transport)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint })
   const enabled = cardEvent({ state: 'ENABLED' })
   seedCard(izly, enabled)
   const idZdc = enabled.card.crous?.idZdc as string

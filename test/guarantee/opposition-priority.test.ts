@@ -4,15 +4,15 @@
 import t from 'tap'
 import { cardEvent } from '../fixtures/card-events.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
-import { izlyCard, seedCard, testIzly } from '../helpers/izly.ts'
+import { izlyCard, seedCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 const BACKLOG = 20_000
 
-t.test('an opposition overtakes 20,000 queued enablements', async (t) => {
-  const izly = await testIzly(t)
+forEachIzlyTransport(t, 'an opposition overtakes 20,000 queued enablements', async (t, transport) => {
+  const izly = await testIzly(t, transport)
   izly.setLatency(10)
-  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url, extra: { ENABLE_CONCURRENCY: '4', OPPOSE_CONCURRENCY: '4' } })
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint, extra: { ENABLE_CONCURRENCY: '4', OPPOSE_CONCURRENCY: '4' } })
 
   for (let offset = 0; offset < BACKLOG; offset += 1000) {
     const events = Array.from({ length: 1000 }, () => cardEvent({ state: 'ENABLED' }))

@@ -4,7 +4,7 @@ import t from 'tap'
 import type { CardEvent } from '../../src/domain/card-event.ts'
 import { cardEvent } from '../fixtures/card-events.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
-import { izlyCard, seedCard, testIzly } from '../helpers/izly.ts'
+import { izlyCard, seedCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
 import { uniquePrefix } from '../helpers/redis.ts'
 import { waitFor } from '../helpers/wait.ts'
 
@@ -17,12 +17,12 @@ function shuffle<T> (items: T[]): T[] {
   return out
 }
 
-t.test('every card converges to its latest SGC state, whatever the order and the workers', async (t) => {
-  const izly = await testIzly(t)
+forEachIzlyTransport(t, 'every card converges to its latest SGC state, whatever the order and the workers', async (t, transport) => {
+  const izly = await testIzly(t, transport)
   izly.setLatency(15) // widen the windows in which workers and events interleave
   const prefix = uniquePrefix()
-  const first = await startTestGateway(t, { izlyEndpoint: izly.url, prefix })
-  const second = await startTestGateway(t, { izlyEndpoint: izly.url, prefix, cleanup: false })
+  const first = await startTestGateway(t, { izlyEndpoint: izly.endpoint, prefix })
+  const second = await startTestGateway(t, { izlyEndpoint: izly.endpoint, prefix, cleanup: false })
   const base = Date.parse('2026-11-28T08:00:00Z')
 
   const cards = Array.from({ length: 24 }, (_, i) => {

@@ -4,19 +4,19 @@ import t from 'tap'
 import { startLocalRedis } from '../../src/app/local-redis.ts'
 import { cardEvent } from '../fixtures/card-events.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
-import { izlyCard, seedCard, testIzly } from '../helpers/izly.ts'
+import { izlyCard, seedCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
 import { sleep, waitFor } from '../helpers/wait.ts'
 
-t.test('an accepted opposition survives a Redis crash and restart', async (t) => {
+forEachIzlyTransport(t, 'an accepted opposition survives a Redis crash and restart', async (t, transport) => {
   const redis = await startLocalRedis()
   t.teardown(async () => await redis.stop('SIGKILL', true))
-  const izly = await testIzly(t)
+  const izly = await testIzly(t, transport)
   const enabled = cardEvent({ state: 'ENABLED' })
   seedCard(izly, enabled)
   const idZdc = enabled.card.crous?.idZdc as string
   izly.setOutage('http503') // nothing can be delivered before the crash
 
-  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url, redisUrl: redis.url, cleanup: false })
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint, redisUrl: redis.url, cleanup: false })
   t.equal((await gateway.post(cardEvent({ cardId: enabled.card.id, state: 'DISABLED', disableReason: 'THEFT' }))).status, 202)
   await sleep(200)
   await redis.stop('SIGKILL')

@@ -6,23 +6,23 @@ import t from 'tap'
 import { jobIdFor } from '../../src/queue/lanes.ts'
 import { cardEvent } from '../fixtures/card-events.ts'
 import { startTestGateway, testEnv } from '../helpers/gateway.ts'
-import { callsFor, izlyCard, seedCard, testIzly } from '../helpers/izly.ts'
+import { callsFor, izlyCard, seedCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
 import { uniquePrefix } from '../helpers/redis.ts'
 import { sleep, waitFor } from '../helpers/wait.ts'
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
 
-t.test('SIGKILL mid-call: another worker finishes the opposition, with one effect at Izly', async (t) => {
-  const izly = await testIzly(t)
+forEachIzlyTransport(t, 'SIGKILL mid-call: another worker finishes the opposition, with one effect at Izly', async (t, transport) => {
+  const izly = await testIzly(t, transport)
   const prefix = uniquePrefix()
-  const api = await startTestGateway(t, { izlyEndpoint: izly.url, prefix, role: 'api' })
+  const api = await startTestGateway(t, { izlyEndpoint: izly.endpoint, prefix, role: 'api' })
   const enabled = cardEvent({ state: 'ENABLED' })
   seedCard(izly, enabled)
   const idZdc = enabled.card.crous?.idZdc as string
   const cardId = enabled.card.id
 
   const worker = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, ...testEnv({ izlyEndpoint: izly.url, prefix, role: 'worker' }) },
+    env: { ...process.env, ...testEnv({ izlyEndpoint: izly.endpoint, prefix, role: 'worker' }) },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   let stderr = ''
@@ -42,7 +42,7 @@ t.test('SIGKILL mid-call: another worker finishes the opposition, with one effec
 
   izly.setLatency(0)
   // A fresh worker: it finds the dead worker's job stalled once its lock lapses, and runs it again.
-  await startTestGateway(t, { izlyEndpoint: izly.url, prefix, role: 'worker', cleanup: false })
+  await startTestGateway(t, { izlyEndpoint: izly.endpoint, prefix, role: 'worker', cleanup: false })
   await waitFor('the opposition', async () => {
     const view = await api.admin('GET', `/admin/v1/cards/${cardId}`)
     return view.body.downstreams.izly.inLine === true
