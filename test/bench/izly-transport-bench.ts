@@ -14,6 +14,7 @@
  * alone too. BENCH_QUICK=1 divides the counts by ten.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Agent } from 'undici'
@@ -71,6 +72,8 @@ export async function benchIzlyTransports (options: { beforeMeasure?: () => Prom
       restClientPerSecond: restClient,
       baselinePerSecond: baseline,
       note: `${OPPOSITIONS} oppositions queued, then one worker process (OPPOSE_CONCURRENCY=${CONCURRENCY}) drains them; ` +
+        `worker CPU per opposition SOAP ${soap.workerCpuMsPerOpposition.toFixed(2)} ms, REST ${rest.workerCpuMsPerOpposition.toFixed(2)} ms ` +
+        `(worker process busy ${soap.workerCores.toFixed(2)} / ${rest.workerCores.toFixed(2)} cores); ` +
         `every call reached the simulator as OPPOSED (SOAP ${soap.opposed}, REST ${rest.opposed} of ${OPPOSITIONS}; REST on ${rest.tokens} token(s)); ` +
         `baseline: raw undici POSTs of the REST opposition body, ${CONCURRENCY} in flight, to a bare Fastify route`,
     }
@@ -79,7 +82,16 @@ export async function benchIzlyTransports (options: { beforeMeasure?: () => Prom
   }
 }
 
-async function drain (simulator: IzlySimulator, transport: 'soap' | 'rest', endpoint: IzlyTestEndpoint, quiet: () => Promise<void>): Promise<{ perSecond: number, opposed: number, tokens: number }> {
+interface Drained {
+  perSecond: number
+  opposed: number
+  tokens: number
+  /** The worker process's CPU (user + system) between the first and the last opposition, per opposition and as cores busy. */
+  workerCpuMsPerOpposition: number
+  workerCores: number
+}
+
+async function drain (simulator: IzlySimulator, transport: 'soap' | 'rest', endpoint: IzlyTestEndpoint, quiet: () => Promise<void>): Promise<Drained> {
   simulator.reset()
   const events = range(0, OPPOSITIONS).map((index) => benchEvent(SERIES, index, 'DISABLED'))
   for (const event of events) simulator.putCard(izlySeedOf(event))
@@ -98,11 +110,12 @@ async function drain (simulator: IzlySimulator, transport: 'soap' | 'rest', endp
       env: { ...process.env, ...testEnv({ izlyEndpoint: endpoint, prefix, role: 'worker', extra: { ...PRODUCTION_TIMINGS, OPPOSE_CONCURRENCY: String(CONCURRENCY) } }) },
       stdio: ['ignore', 'ignore', 'inherit'],
     })
-    const calls = await awaitOppositions(simulator, OPPOSITIONS)
-    const first = calls[0]?.at ?? 0
-    const last = calls.at(-1)?.at ?? first
-    const opposed = calls.filter((call) => call.result === 'OPPOSED').length
-    return { perSecond: (calls.length - 1) / (Math.max(1, last - first) / 1000), opposed, tokens: simulator.tokens.issued }
+    const pid = worker.pid ?? 0
+    const calls = await awaitOppositions(simulator, OPPOSITIONS, pid)
+    const first = calls.list[0]?.at ?? 0
+    const last = calls.list.at(-1)?.at ?? first
+    const opposed = calls.list.filter((call) => call.result === 'OPPOSED').length
+    return { perSecond: (calls.list.length - 1) / (Math.max(1, last - first) / 1000), opposed, tokens: simulator.tokens.issued, workerCpuMsPerOpposition: calls.cpuMs / OPPOSITIONS, workerCores: calls.cpuMs / Math.max(1, last - first) }
   } finally {
     if (worker !== undefined && worker.exitCode === null) {
       const exited = new Promise((resolve) => worker?.once('exit', resolve))
@@ -114,14 +127,29 @@ async function drain (simulator: IzlySimulator, transport: 'soap' | 'rest', endp
   }
 }
 
-/** The first successful OpposeSmartCard of each card, in the order the simulator recorded them. */
-async function awaitOppositions (simulator: IzlySimulator, count: number): Promise<IzlySimulator['calls']> {
+/**
+ * The first successful OpposeSmartCard of each card, in the order the simulator recorded them, and the
+ * CPU the worker process `pid` used from the first of them to the last (NaN where /proc is not there).
+ */
+async function awaitOppositions (simulator: IzlySimulator, count: number, pid: number): Promise<{ list: IzlySimulator['calls'], cpuMs: number }> {
   const deadline = Date.now() + 300_000
+  let cpuAtFirst: number | undefined
   for (;;) {
     const done = simulator.calls.filter((call) => call.operation === 'OpposeSmartCard' && call.httpStatus >= 200 && call.httpStatus < 300)
-    if (done.length >= count) return done.slice(0, count)
+    if (cpuAtFirst === undefined && done.length > 0) cpuAtFirst = processCpuMs(pid)
+    if (done.length >= count) return { list: done.slice(0, count), cpuMs: processCpuMs(pid) - (cpuAtFirst ?? Number.NaN) }
     if (Date.now() > deadline) throw new Error(`only ${done.length} of ${count} oppositions reached the simulator`)
-    await sleep(20)
+    await sleep(10)
+  }
+}
+
+/** User + system CPU of a process so far, ms (Linux /proc; clock ticks of 10 ms). */
+function processCpuMs (pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return Number.NaN
   }
 }
 
