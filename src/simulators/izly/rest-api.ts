@@ -205,7 +205,13 @@ function isObject (value: unknown): boolean {
 
 function param (request: ParsedRequest, name: string): string {
   const value = request.params[name]
-  return decodeURIComponent(Array.isArray(value) ? String(value[0]) : String(value))
+  const raw = Array.isArray(value) ? String(value[0]) : String(value)
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    // A malformed escape: the key as sent (no such holder, a 404), not a crash.
+    return raw
+  }
 }
 
 function lowerCaseHeaders (headers: RestRequest['headers']): Record<string, string> {
