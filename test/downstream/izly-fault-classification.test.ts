@@ -62,3 +62,11 @@ t.test('SOAP faults without an IzlyFault detail', async (t) => {
 t.test('an answer that is not SOAP is permanent: a human looks at the endpoint', async (t) => {
   t.same(classifyIzlyFailure({ kind: 'invalid-response', status: 200 }), { transient: false, code: 'INVALID_RESPONSE', httpStatus: 200 })
 })
+
+t.test('no API CROUS token is transient whatever the token server said: every call waits for one', async (t) => {
+  for (const reason of ['HTTP_503', 'HTTP_401', 'HTTP_400', 'ECONNREFUSED', 'TIMEOUT', 'INVALID_RESPONSE']) {
+    const httpStatus = reason.startsWith('HTTP_') ? Number(reason.slice(5)) : undefined
+    t.same(classifyIzlyFailure({ kind: 'token', reason, ...(httpStatus === undefined ? {} : { httpStatus }) }),
+      { transient: true, code: `TOKEN_${reason}`, ...(httpStatus === undefined ? {} : { httpStatus }) }, reason)
+  }
+})
