@@ -5,10 +5,12 @@ import { type EscEndpoint, startGateway, type Gateway } from '../../src/app/gate
 import type { CardEvent } from '../../src/domain/card-event.ts'
 import { signBody } from '../../src/intake/signature.ts'
 import { createLogger } from '../../src/observability/logger.ts'
-import { cleanPrefix, REDIS_URL, uniquePrefix } from './redis.ts'
+import { cleanPrefix, REDIS_URL, TEST_PSEUDONYM_KEY, uniquePrefix } from './redis.ts'
 
 export const TEST_SECRET = 'test-sgc-secret-0123456789'
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789'
+/** PSEUDONYM_KEY of test gateways (and of testRegistry, so both name holder keys alike). */
+export { TEST_PSEUDONYM_KEY } from './redis.ts'
 
 /** Environment for a gateway under test: fast retries and sweeps, quiet logs, its own key prefix. */
 export function testEnv (options: { izlyEndpoint: string, escEndpoint?: EscEndpoint, prefix: string, redisUrl?: string, role?: string, extra?: Record<string, string> }): Record<string, string> {
@@ -18,6 +20,7 @@ export function testEnv (options: { izlyEndpoint: string, escEndpoint?: EscEndpo
     IZLY_SOAP_URL: options.izlyEndpoint,
     SGC_HMAC_SECRETS: TEST_SECRET,
     ADMIN_TOKENS: TEST_ADMIN_TOKEN,
+    PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
     REDIS_URL: options.redisUrl ?? REDIS_URL,
     REDIS_PREFIX: options.prefix,
     GATEWAY_ROLE: options.role ?? 'all',
