@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify'
+
+/**
+ * Outside the few plugins that take a body (the SGC intake, the SOAP service, the queue dashboard's
+ * actions, each with its own parser and limit), no body is ever read or parsed: not for an unknown
+ * path, not for a GET-only route, not for an admin action. An attacker's 8 MB nested JSON then costs
+ * nothing but the socket, which is closed after the answer instead of being drained.
+ * Call on the root instance before registering the routes; encapsulated plugins inherit it.
+ */
+export function readNoBodies (app: FastifyInstance): void {
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', (_request, _payload, done) => {
+    done(null, undefined)
+  })
+  app.addHook('onSend', async (request, reply) => {
+    // A body left unread (this parser, or a refusal before the intake read it): no keep-alive, so
+    // Node does not drain megabytes nobody asked for.
+    if (request.raw.complete === false) reply.header('connection', 'close')
+  })
+}
