@@ -60,6 +60,8 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: 1000 },
     // Whatever card.id intake accepts, the admin routes reach: find-my-way counts UTF-16 units.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // What the router refuses (a path segment that decodes to no character) is problem+json too.
+    frameworkErrors: (error, _request, reply) => sendProblem(reply, problemFromError(error)),
   })
   readNoBodies(app)
   securityHeaders(app)
