@@ -110,7 +110,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     const syncs: DownstreamSync[] = [createIzlySync(izly, { ineAsIdentifier: config.izly.ineAsIdentifier })]
     if (escEndpoint !== undefined) {
       const timeoutMs = config.esc.timeoutMs
-      esc = createEscClient({ baseUrl: escEndpoint.url, token: escEndpoint.token, connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs })
+      esc = createEscClient({ baseUrl: escEndpoint.url, token: escEndpoint.token, connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs, deadlineMs: timeoutMs })
       const escHolders = createRegistryHolders(workerRegistry, { leaseMs: config.queue.lockMs })
       // Expiry is judged on the same calendar day as the validity service's, not the UTC one.
       const today = (): string => todayIn(config.validity.timeZone, Date.now())

@@ -14,8 +14,8 @@ export type IzlyFailure =
   /** No answer: connection refused or reset, DNS, TLS. */
   | { kind: 'network', code: string }
   | { kind: 'timeout', afterMs: number }
-  /** An answer that is not the SOAP envelope the WSDL describes. */
-  | { kind: 'invalid-response', status: number }
+  /** An answer that is not the SOAP envelope the WSDL describes; a redirect (never followed) or a body over the size cap among them. */
+  | { kind: 'invalid-response', status: number, reason?: 'redirect' | 'too-large' }
 
 export interface IzlyFailureVerdict {
   transient: boolean
