@@ -63,7 +63,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     // What the router refuses (a path segment that decodes to no character) is problem+json too.
     frameworkErrors: (error, _request, reply) => sendProblem(reply, problemFromError(error)),
   })
-  readNoBodies(app)
+  readNoBodies(app, config.bodyLimitBytes)
   securityHeaders(app)
 
   app.addHook('onResponse', async (request, reply) => {

@@ -1,4 +1,3 @@
-import { Transform } from 'node:stream'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { illFormedFields } from '../domain/well-formed-text.ts'
 import { acceptBatch } from './accept-batch.ts'
@@ -8,6 +7,7 @@ import { REGISTRY_RETRY_AFTER_SECONDS, RegistryUnavailableError } from './intake
 import { fingerprint, normaliseCardEvent } from './normalise.ts'
 import { createProblem, type FieldError, problemFromError, sendProblem } from './problem.ts'
 import { type SignatureCheck, type SignatureInProgress, startSignatureCheck } from './signature.ts'
+import { isReceivedBody, joinBody, signedBodyParser } from './signed-body.ts'
 
 export interface SgcIntakeRoutesOptions {
   intake: IntakeService
@@ -46,9 +46,7 @@ export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPlugin
   return async function sgcIntake (fastify: FastifyInstance): Promise<void> {
     // The signature covers the body bytes as sent, so JSON is parsed only after it is checked.
     fastify.removeAllContentTypeParsers()
-    fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
-      done(null, body)
-    })
+    fastify.addContentTypeParser('application/json', signedBodyParser((request) => signatures.get(request)))
 
     fastify.setErrorHandler((error, request, reply) => {
       const problem = problemFromError(error)
@@ -63,26 +61,12 @@ export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPlugin
       signatures.set(request, started)
     })
 
-    // Every chunk goes into the HMACs as it arrives: an 8 MB body is never hashed in one blocking go.
-    fastify.addHook('preParsing', async (request, _reply, payload) => {
-      const check = signatures.get(request)
-      if (check === undefined) return payload
-      const hashing = new Transform({
-        transform (chunk: Buffer, _encoding, callback) {
-          check.update(chunk)
-          callback(null, chunk)
-        },
-      })
-      payload.on('error', (error) => hashing.destroy(error))
-      return payload.pipe(hashing)
-    })
-
     fastify.addHook('preValidation', async (request, reply) => {
       const check = signatures.get(request)
       if (check === undefined) return refuseSignature(request, reply, { ok: false, reason: 'missing', detail: 'the X-Signature header is missing' })
       const verdict = check.finish(settings.now())
       if (!verdict.ok) return refuseSignature(request, reply, verdict)
-      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
+      const rawBody = isReceivedBody(request.body) ? joinBody(request.body) : Buffer.alloc(0)
       const body = parseJson(rawBody)
       if (body === INVALID_JSON) {
         return sendProblem(reply, createProblem({ status: 400, code: 'malformed-json', detail: 'the body is not valid UTF-8 JSON' }))
