@@ -105,7 +105,8 @@ export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPlugin
     })
 
     fastify.post(CARD_EVENTS_BATCH_PATH, { bodyLimit: settings.batchBodyLimitBytes }, async (request, reply) => {
-      const errors = [...illFormedFields(request.body, '').filter(({ field }) => !field.startsWith('events[')), ...validators.validateBatchEnvelope(request.body)]
+      // Each event is checked on its own (ill-formed Unicode included); the envelope holds nothing else.
+      const errors = validators.validateBatchEnvelope(request.body)
       if (errors.length > 0) {
         request.log.info({ fields: errors.map((error) => error.field) }, 'card event batch refused: invalid envelope')
         return sendProblem(reply, createProblem({
