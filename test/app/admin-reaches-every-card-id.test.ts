@@ -2,11 +2,12 @@
 // taking two UTF-16 units each) and ids made of URL-reserved characters reach the card view, the
 // timeline and the replay. Through the real gateway.
 import { readFileSync } from 'node:fs'
+import { request } from 'node:http'
 import t from 'tap'
 import { parse as parseYaml } from 'yaml'
 import { GATEWAY_OPENAPI_URL, loadCardEventValidators } from '../../src/intake/card-event-schema.ts'
 import { cardEvent } from '../fixtures/card-events.ts'
-import { startTestGateway } from '../helpers/gateway.ts'
+import { startTestGateway, TEST_ADMIN_TOKEN } from '../helpers/gateway.ts'
 
 /** Card.id's maxLength in openapi/gateway.yaml: what intake accepts decides what the admin routes must reach. */
 const MAX = (parseYaml(readFileSync(GATEWAY_OPENAPI_URL, 'utf8')) as { components: { schemas: { Card: { properties: { id: { maxLength: number } } } } } }).components.schemas.Card.properties.id.maxLength
@@ -39,4 +40,31 @@ t.test('the longest card ids intake accepts are reachable in the card view, the 
   }
   const tooLong = cardEvent({ cardId: 'c'.repeat(MAX + 1), eppn: 'long-id@univ-rouen.fr' })
   t.equal((await gateway.post(tooLong)).status, 400, 'one character more is refused at intake')
+})
+
+/** A GET on a real socket, the path sent exactly as given (no client-side dot-segment folding). */
+async function getRaw (origin: string, path: string): Promise<{ status: number, body: any }> {
+  return await new Promise((resolve, reject) => {
+    // host, port and path apart: a URL string would fold %2E%2E segments away (WHATWG URL rules).
+    const { hostname, port } = new URL(origin)
+    const call = request({ hostname, port, path, headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } }, (response) => {
+      let text = ''
+      response.on('data', (chunk: Buffer) => { text += chunk.toString() })
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }))
+    })
+    call.on('error', reject)
+    call.end()
+  })
+}
+
+t.test('ids that read as dot segments (".", "..") are reached when their dots are percent-encoded', async (t) => {
+  const gateway = await startTestGateway(t, { izlyEndpoint: 'http://127.0.0.1:9/izly', role: 'api', listen: true })
+  for (const id of ['.', '..', '../admin']) {
+    t.equal((await gateway.post(cardEvent({ cardId: id, eppn: 'dots@univ-rouen.fr' }))).status, 202, `${JSON.stringify(id)}: accepted`)
+    const path = encodeURIComponent(id).replaceAll('.', '%2E')
+    const card = await getRaw(gateway.url as string, `/admin/v1/cards/${path}`)
+    t.equal(card.status, 200, `${JSON.stringify(id)}: the card view answers`)
+    t.equal(card.body.cardId, id)
+    t.equal((await getRaw(gateway.url as string, `/admin/v1/cards/${path}/timeline`)).status, 200, `${JSON.stringify(id)}: the timeline answers`)
+  }
 })
