@@ -14,7 +14,9 @@ import { adminRoutes } from './admin-routes.ts'
 import { docsRoutes } from './docs-routes.ts'
 import { healthRoutes } from './health-routes.ts'
 import { metricsRoutes } from './metrics-routes.ts'
+import { readNoBodies } from './no-body.ts'
 import { queueDashboard } from './queue-dashboard.ts'
+import { securityHeaders } from './security-headers.ts'
 
 export interface BuildAppOptions {
   config: Config
@@ -32,6 +34,12 @@ export interface BuildAppOptions {
 }
 
 /**
+ * The longest path parameter, in UTF-16 units: `card.id` is at most 255 characters (code points, as the
+ * schema counts them), each at most two units.
+ */
+export const MAX_PARAM_LENGTH = 255 * 2
+
+/**
  * Composes the HTTP side; never listens (server start and shutdown belong to the caller). A worker-only
  * process still serves health and metrics, so its job outcomes and opposition lag can be scraped.
  */
@@ -42,9 +50,21 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     loggerInstance: options.logger as unknown as FastifyBaseLogger,
     // Every log line of a request carries its id; the SGC's eventId is added where known.
     requestIdHeader: 'x-request-id',
-    bodyLimit: config.batchBodyLimitBytes,
+    // The small limit everywhere; the batch route alone raises it (sgc-routes.ts).
+    bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
+    // Slow clients are cut: the whole request within REQUEST_TIMEOUT_MS, its headers within
+    // HEADERS_TIMEOUT_MS, checked every second (Node checks every 30 s by default).
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: 1000 },
+    // Whatever card.id intake accepts, the admin routes reach: find-my-way counts UTF-16 units.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // What the router refuses (a path segment that decodes to no character) is problem+json too.
+    frameworkErrors: (error, _request, reply) => sendProblem(reply, problemFromError(error)),
   })
+  readNoBodies(app, config.bodyLimitBytes)
+  securityHeaders(app)
 
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.observe({

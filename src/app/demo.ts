@@ -73,6 +73,7 @@ export async function startDemo (config: Config, logger: Logger): Promise<Demo |
         config.adminTokenGenerated ? `  admin token      ${adminToken}  (generated; set ADMIN_TOKENS to choose)` : '  admin token      from ADMIN_TOKENS',
         config.crousApiKeyGenerated ? `  CROUS API key    ${crousApiKey}  (generated; set CROUS_API_KEYS to choose)` : '  CROUS API key    from CROUS_API_KEYS',
         config.crousSoapUserGenerated ? `  CROUS SOAP user  ${soapUser?.user ?? ''} / ${soapUser?.password ?? ''}  (generated; set CROUS_SOAP_USERS to choose)` : '  CROUS SOAP user  from CROUS_SOAP_USERS',
+        config.pseudonymKeyGenerated ? '  pseudonym key    generated for this run (set PSEUDONYM_KEY to keep holder keys and person references across restarts)' : '  pseudonym key    from PSEUDONYM_KEY',
         '',
         'Try it:  npm run demo:opposition   (posts a signed ENABLED then DISABLED/LOST event and shows what Izly received)',
         `Health:  ${gatewayUrl ?? ''}/health/ready    Metrics: ${gatewayUrl ?? ''}/metrics`,

@@ -64,7 +64,7 @@ export interface Gateway {
 export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options
   const metrics = createMetrics()
-  const keys = buildKeys(config.queue.prefix)
+  const keys = buildKeys(config.queue.prefix, config.pseudonymKey)
   const redis = {
     intake: createRedis(config.redisUrl, 'intake'),
     worker: createRedis(config.redisUrl, 'worker'),
@@ -105,11 +105,11 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     const syncs: DownstreamSync[] = [createIzlySync(izly, { ineAsIdentifier: config.izly.ineAsIdentifier })]
     if (escEndpoint !== undefined) {
       const timeoutMs = config.esc.timeoutMs
-      esc = createEscClient({ baseUrl: escEndpoint.url, token: escEndpoint.token, connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs })
+      esc = createEscClient({ baseUrl: escEndpoint.url, token: escEndpoint.token, connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs, deadlineMs: timeoutMs })
       const escHolders = createRegistryHolders(workerRegistry, { leaseMs: config.queue.lockMs })
       // Expiry is judged on the same calendar day as the validity service's, not the UTC one.
       const today = (): string => todayIn(config.validity.timeZone, Date.now())
-      syncs.push(createEscSync(esc, { pic: escEndpoint.pic, cardType: config.esc.cardType, onDisable: config.esc.onDisable, today }, escHolders))
+      syncs.push(createEscSync(esc, { pic: escEndpoint.pic, cardType: config.esc.cardType, onDisable: config.esc.onDisable, today, pseudonymKey: config.pseudonymKey }, escHolders))
     } else {
       logger.info('ESC Router not configured (no ESC_ROUTER_URL, simulators off): the gateway syncs Izly only')
     }

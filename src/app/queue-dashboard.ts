@@ -57,6 +57,17 @@ export async function queueDashboard (app: FastifyInstance, options: QueueDashbo
     }
   })
 
+  // Some board actions take a small JSON body (a priority, a concurrency); parsed only once the token
+  // passed (the hook above runs first), within a small limit.
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: DASHBOARD_BODY_LIMIT_BYTES }, app.getDefaultJsonParser('error', 'error'))
+  // The page links a web font from a public CDN: an operator's browser would call out on every visit.
+  // Dropped, so the page loads nothing but this gateway's assets (the CSP says the same, security-headers.ts).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    const type = reply.getHeader('content-type')
+    if (typeof payload !== 'string' || typeof type !== 'string' || !type.startsWith('text/html')) return payload
+    return payload.replace(EXTERNAL_LINK, '')
+  })
+
   const serverAdapter = new FastifyAdapter()
   serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH)
   createBullBoard({
@@ -73,6 +84,10 @@ export async function queueDashboard (app: FastifyInstance, options: QueueDashbo
   })
   await app.register(serverAdapter.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH })
 }
+
+const DASHBOARD_BODY_LIMIT_BYTES = 16 * 1024
+/** A `<link>` (stylesheet, font, icon) to another origin. */
+const EXTERNAL_LINK = /<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?\/\/[^>]*>/gi
 
 /** bull-board API routes (method and route as bull-board declares them) that could put arbitrary data in a job. */
 const REFUSED_ACTIONS: ReadonlySet<string> = new Set([

@@ -70,6 +70,21 @@ export interface ValidityConfig {
    * https://leocarte-gw.univ.fr), written into the served WSDL. Unset: taken from each request's Host header.
    */
   publicBaseUrl: string | undefined
+  /**
+   * PUBLIC_HOSTS: without PUBLIC_BASE_URL, the Host headers (`host[:port]`, lower case) the served WSDL may
+   * name as its address; any other Host is refused. Empty: loopback hosts only (the demo, tests).
+   */
+  publicHosts: readonly string[]
+}
+
+/** Timeouts of the gateway's own HTTP server (slow clients are cut). */
+export interface HttpServerConfig {
+  /** REQUEST_TIMEOUT_MS: the whole request, headers and body, must arrive within this. Default 30000. */
+  requestTimeoutMs: number
+  /** HEADERS_TIMEOUT_MS: the request's headers must arrive within this. Default 10000. */
+  headersTimeoutMs: number
+  /** KEEP_ALIVE_TIMEOUT_MS: how long an idle kept-alive connection stays open. Default 72000 (above common proxies' 60 s). */
+  keepAliveTimeoutMs: number
 }
 
 export interface QueueConfig {
@@ -114,7 +129,14 @@ export interface Config {
   adminTokenGenerated: boolean
   logLevel: string
   queue: QueueConfig
-  /** BODY_LIMIT_BYTES / BATCH_BODY_LIMIT_BYTES. Defaults 64 KiB / 8 MiB. */
+  http: HttpServerConfig
+  /**
+   * PSEUDONYM_KEY: the HMAC key of every keyed hash standing for a person (Redis key names by eppn, the
+   * timeline's person reference). Required with SIMULATORS=off; the bare demo generates one.
+   */
+  pseudonymKey: string
+  pseudonymKeyGenerated: boolean
+  /** BODY_LIMIT_BYTES (every route but the batch) / BATCH_BODY_LIMIT_BYTES (the batch route only). Defaults 64 KiB / 8 MiB. */
   bodyLimitBytes: number
   batchBodyLimitBytes: number
 }

@@ -66,6 +66,7 @@ export function loadConfig (env: Env = process.env): Config {
   const crousSoapUserGenerated = crousSoapUsers.length === 0 && simulators
   if (crousSoapUserGenerated) crousSoapUsers = [{ user: 'crous-demo', password: randomBytes(18).toString('base64url') }]
   const routerStatusUrl = optionalUrl(read, 'ESC_ROUTER_STATUS_URL') ?? escUrl
+  const pseudonym = pseudonymKey(read, simulators)
 
   const config: Config = {
     port: integer(read, 'PORT', 3000, 0, 65535),
@@ -106,6 +107,7 @@ export function loadConfig (env: Env = process.env): Config {
       soapMaxDepth: integer(read, 'SOAP_MAX_DEPTH', 32, 8, 256),
       timeZone: timeZone(read),
       publicBaseUrl: optionalUrl(read, 'PUBLIC_BASE_URL')?.replace(/\/+$/, ''),
+      publicHosts: publicHosts(read),
     },
     adminTokens,
     adminTokenGenerated,
@@ -120,11 +122,22 @@ export function loadConfig (env: Env = process.env): Config {
       stalledCheckMs: integer(read, 'STALLED_CHECK_MS', 15_000, 500, 3_600_000),
       sweepIntervalMs: integer(read, 'SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
     },
+    http: {
+      requestTimeoutMs: integer(read, 'REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+      headersTimeoutMs: integer(read, 'HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000),
+      keepAliveTimeoutMs: integer(read, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000),
+    },
+    pseudonymKey: pseudonym.key,
+    pseudonymKeyGenerated: pseudonym.generated,
     bodyLimitBytes: integer(read, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     batchBodyLimitBytes: integer(read, 'BATCH_BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
   }
   if (config.queue.retryMaxMs < config.queue.retryBaseMs) {
     throw new ConfigError('RETRY_MAX_MS', `must be at least RETRY_BASE_MS (${config.queue.retryBaseMs})`)
+  }
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    // Node refuses a server whose headers may take longer than the whole request.
+    throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${config.http.requestTimeoutMs})`)
   }
   if (config.izly.timeoutMs >= config.queue.lockMs) {
     throw new ConfigError('JOB_LOCK_MS', `must exceed IZLY_TIMEOUT_MS (${config.izly.timeoutMs}) so a slow call never loses its lock`)
@@ -273,6 +286,25 @@ function prefix (read: Reader): string {
   // BullMQ job ids and key prefixes must not carry ':' in the wrong place; keep it a plain word.
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) throw new ConfigError('REDIS_PREFIX', 'letters, digits, _ and - only (1-64)')
   return raw
+}
+
+/** At least 32 characters (e.g. `openssl rand -base64 32`); only the bare demo may do without. */
+function pseudonymKey (read: Reader, simulators: boolean): { key: string, generated: boolean } {
+  const raw = read('PSEUDONYM_KEY')
+  if (raw === undefined) {
+    if (!simulators) throw new ConfigError('PSEUDONYM_KEY', 'required: the secret key of the hashes that stand for a person in Redis key names and timelines (at least 32 characters)')
+    return { key: randomBytes(32).toString('base64url'), generated: true }
+  }
+  if (raw.length < 32) throw new ConfigError('PSEUDONYM_KEY', 'must be at least 32 characters')
+  return { key: raw, generated: false }
+}
+
+/** `host[:port]` entries, lower case, as a Host header carries them. */
+function publicHosts (read: Reader): string[] {
+  const hosts = list(read('PUBLIC_HOSTS')).map((host) => host.toLowerCase())
+  const bad = hosts.find((host) => !/^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/.test(host))
+  if (bad !== undefined) throw new ConfigError('PUBLIC_HOSTS', `expected host or host:port entries separated by commas, got "${bad}"`)
+  return hosts
 }
 
 function soapUsers (read: Reader): Array<{ user: string, password: string }> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import type { Pseudonymise } from './pseudonym.ts'
 
 /**
  * The identifiers and values the ESC Router takes (esc-router.md §4), checked before anything is sent.
@@ -51,11 +51,12 @@ export function esiFromIne (ine: string): string {
 }
 
 /**
- * A short stable reference to a person, for timelines and call logs: tells calls about one person apart
- * without writing their ESI (personal data) down. Case-insensitive, as ESIs are.
+ * A short stable reference to a person, for timelines: tells calls about one person apart without
+ * writing their ESI (personal data) down, keyed (`pseudonymiser(PSEUDONYM_KEY, 'person-ref')`) so that
+ * it cannot be reversed by hashing every INE. Case-insensitive, as ESIs are.
  */
-export function personRef (esi: string): string {
-  return createHash('sha256').update(esi.toLowerCase()).digest('hex').slice(0, 12)
+export function personRef (esi: string, pseudonymise: Pseudonymise): string {
+  return pseudonymise(esi.toLowerCase()).slice(0, 16)
 }
 
 export function isPic (value: string): boolean {

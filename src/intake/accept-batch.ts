@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { CardEvent } from '../domain/card-event.ts'
+import { isWellFormedText } from '../domain/well-formed-text.ts'
 import type { IntakeService } from './intake-service.ts'
 import { fingerprint, normaliseCardEvent } from './normalise.ts'
 import type { FieldError } from './problem.ts'
@@ -108,5 +109,5 @@ interface PendingEvent {
 function eventIdOf (raw: unknown): string | null {
   if (typeof raw !== 'object' || raw === null) return null
   const eventId = (raw as { eventId?: unknown }).eventId
-  return typeof eventId === 'string' && eventId.length > 0 && eventId.length <= 128 ? eventId : null
+  return typeof eventId === 'string' && eventId.length > 0 && eventId.length <= 128 && isWellFormedText(eventId) ? eventId : null
 }

@@ -63,6 +63,8 @@ const FASTIFY_ERROR_CODES: ReadonlyMap<string, string> = new Map([
   ['FST_ERR_CTP_INVALID_CONTENT_LENGTH', 'invalid-content-length'],
   ['FST_ERR_CTP_EMPTY_JSON_BODY', 'malformed-json'],
   ['FST_ERR_CTP_INVALID_JSON_BODY', 'malformed-json'],
+  // A percent-encoded path segment that decodes to no character (`%ED%A0%80`, a lone surrogate's bytes).
+  ['FST_ERR_BAD_URL', 'invalid-url'],
 ])
 
 function statusOf (error: unknown): number | undefined {

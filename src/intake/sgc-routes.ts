@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { illFormedFields } from '../domain/well-formed-text.ts'
 import { acceptBatch } from './accept-batch.ts'
 import { loadCardEventValidators } from './card-event-schema.ts'
 import type { IntakeResult, IntakeService } from './intake-service.ts'
 import { REGISTRY_RETRY_AFTER_SECONDS, RegistryUnavailableError } from './intake-service.ts'
 import { fingerprint, normaliseCardEvent } from './normalise.ts'
-import { createProblem, problemFromError, sendProblem } from './problem.ts'
-import { verifySignature } from './signature.ts'
+import { createProblem, type FieldError, problemFromError, sendProblem } from './problem.ts'
+import { type SignatureCheck, type SignatureInProgress, startSignatureCheck } from './signature.ts'
+import { isReceivedBody, joinBody, signedBodyParser } from './signed-body.ts'
 
 export interface SgcIntakeRoutesOptions {
   intake: IntakeService
@@ -28,18 +30,23 @@ export const CARD_EVENTS_BATCH_PATH = '/sgc/v1/card-events/batch'
  * The SGC intake routes (SPEC §3), an encapsulated plugin: its JSON parser (raw bytes, for the
  * signature), signature check and problem+json error handler apply to these routes only.
  * Register it without a prefix; the paths are absolute.
+ *
+ * Nobody without a secret gets a body parsed: a missing or malformed `X-Signature` is refused before the
+ * body is read; the body is hashed as it arrives (within the route's limit: the batch's large one on the
+ * batch route alone), and parsed as JSON only once the signature matched.
  */
 export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPluginAsync {
   const settings = checkOptions(options)
   const validators = loadCardEventValidators()
   const { intake } = settings
+  // Ill-formed Unicode first: a lone surrogate in an identifier would alias another card in Redis.
+  const validateCardEvent = (value: unknown): FieldError[] => [...illFormedFields(value), ...validators.validateCardEvent(value)]
+  const signatures = new WeakMap<FastifyRequest, SignatureInProgress>()
 
   return async function sgcIntake (fastify: FastifyInstance): Promise<void> {
     // The signature covers the body bytes as sent, so JSON is parsed only after it is checked.
     fastify.removeAllContentTypeParsers()
-    fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
-      done(null, body)
-    })
+    fastify.addContentTypeParser('application/json', signedBodyParser((request) => signatures.get(request)))
 
     fastify.setErrorHandler((error, request, reply) => {
       const problem = problemFromError(error)
@@ -48,19 +55,18 @@ export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPlugin
       return sendProblem(reply, problem)
     })
 
+    fastify.addHook('onRequest', async (request, reply) => {
+      const started = startSignatureCheck(request.headers['x-signature'], settings.secrets)
+      if (!started.ok) return refuseSignature(request, reply, started)
+      signatures.set(request, started)
+    })
+
     fastify.addHook('preValidation', async (request, reply) => {
-      const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-      const check = verifySignature({
-        header: request.headers['x-signature'],
-        rawBody,
-        secrets: settings.secrets,
-        nowMs: settings.now(),
-      })
-      if (!check.ok) {
-        request.log.warn({ reason: check.reason }, 'card event signature refused')
-        reply.header('www-authenticate', 'HMAC-SHA256 realm="sgc", header="X-Signature"')
-        return sendProblem(reply, createProblem({ status: 401, code: `signature-${check.reason}`, detail: check.detail }))
-      }
+      const check = signatures.get(request)
+      if (check === undefined) return refuseSignature(request, reply, { ok: false, reason: 'missing', detail: 'the X-Signature header is missing' })
+      const verdict = check.finish(settings.now())
+      if (!verdict.ok) return refuseSignature(request, reply, verdict)
+      const rawBody = isReceivedBody(request.body) ? joinBody(request.body) : Buffer.alloc(0)
       const body = parseJson(rawBody)
       if (body === INVALID_JSON) {
         return sendProblem(reply, createProblem({ status: 400, code: 'malformed-json', detail: 'the body is not valid UTF-8 JSON' }))
@@ -69,7 +75,7 @@ export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPlugin
     })
 
     fastify.post(CARD_EVENTS_PATH, { bodyLimit: settings.bodyLimitBytes }, async (request, reply) => {
-      const errors = validators.validateCardEvent(request.body)
+      const errors = validateCardEvent(request.body)
       if (errors.length > 0) {
         request.log.info({ fields: errors.map((error) => error.field) }, 'card event refused: invalid')
         return sendProblem(reply, createProblem({
@@ -99,6 +105,7 @@ export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPlugin
     })
 
     fastify.post(CARD_EVENTS_BATCH_PATH, { bodyLimit: settings.batchBodyLimitBytes }, async (request, reply) => {
+      // Each event is checked on its own (ill-formed Unicode included); the envelope holds nothing else.
       const errors = validators.validateBatchEnvelope(request.body)
       if (errors.length > 0) {
         request.log.info({ fields: errors.map((error) => error.field) }, 'card event batch refused: invalid envelope')
@@ -112,7 +119,7 @@ export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPlugin
       const { events } = request.body as { events: unknown[] }
       const outcome = await acceptBatch(events, {
         intake,
-        validateCardEvent: validators.validateCardEvent,
+        validateCardEvent,
         concurrency: settings.batchConcurrency,
         log: request.log,
       })
@@ -167,6 +174,12 @@ function parseJson (raw: Buffer): unknown {
   } catch {
     return INVALID_JSON
   }
+}
+
+function refuseSignature (request: FastifyRequest, reply: FastifyReply, check: Extract<SignatureCheck, { ok: false }>): FastifyReply {
+  request.log.warn({ reason: check.reason }, 'card event signature refused')
+  reply.header('www-authenticate', 'HMAC-SHA256 realm="sgc", header="X-Signature"')
+  return sendProblem(reply, createProblem({ status: 401, code: `signature-${check.reason}`, detail: check.detail }))
 }
 
 function sendUnavailable (request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {

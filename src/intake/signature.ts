@@ -29,7 +29,25 @@ export interface VerifySignatureOptions {
  * drift apart from a forgery.
  */
 export function verifySignature (options: VerifySignatureOptions): SignatureCheck {
-  const { header, rawBody, secrets, nowMs, toleranceSeconds = SIGNATURE_TOLERANCE_SECONDS } = options
+  const started = startSignatureCheck(options.header, options.secrets)
+  if (!started.ok) return started
+  started.update(options.rawBody)
+  return started.finish(options.nowMs, options.toleranceSeconds)
+}
+
+/** A signature check fed with the body as it arrives: no 8 MB hash in one go, and none for a bad header. */
+export interface SignatureInProgress {
+  ok: true
+  update (chunk: Buffer): void
+  /** Whether what was fed matches, then whether `t` is fresh. */
+  finish (nowMs: number, toleranceSeconds?: number): SignatureCheck
+}
+
+/**
+ * Reads the header and starts one HMAC per secret; the body is fed with `update` as it arrives. A
+ * missing or malformed header is answered at once, before a byte of the body is read.
+ */
+export function startSignatureCheck (header: string | readonly string[] | undefined, secrets: readonly string[]): SignatureInProgress | Extract<SignatureCheck, { ok: false }> {
   if (header === undefined || header === '') {
     return fail('missing', 'the X-Signature header is missing')
   }
@@ -40,14 +58,23 @@ export function verifySignature (options: VerifySignatureOptions): SignatureChec
   if (parsed === undefined) {
     return fail('malformed', 'the X-Signature header must be "t=<unix seconds>,v1=<64 lower-case hex digits>"')
   }
-  if (!matchesAnySecret(parsed, rawBody, secrets)) {
-    return fail('mismatch', 'the signature does not match the body under any accepted secret')
+  const hmacs = secrets.map((secret) => createHmac('sha256', secret).update(`${parsed.timestamp}.`))
+  return {
+    ok: true,
+    update (chunk) {
+      for (const hmac of hmacs) hmac.update(chunk)
+    },
+    finish (nowMs, toleranceSeconds = SIGNATURE_TOLERANCE_SECONDS) {
+      if (!matchesAny(parsed.signatures, hmacs.map((hmac) => hmac.digest()))) {
+        return fail('mismatch', 'the signature does not match the body under any accepted secret')
+      }
+      const skewSeconds = Math.abs(nowMs / 1000 - parsed.timestamp)
+      if (skewSeconds > toleranceSeconds) {
+        return fail('stale', `the signature time is more than ${toleranceSeconds} s away from the gateway's clock`)
+      }
+      return { ok: true }
+    },
   }
-  const skewSeconds = Math.abs(nowMs / 1000 - parsed.timestamp)
-  if (skewSeconds > toleranceSeconds) {
-    return fail('stale', `the signature time is more than ${toleranceSeconds} s away from the gateway's clock`)
-  }
-  return { ok: true }
 }
 
 /** The `X-Signature` header value for `body` under `secret`, at `t` (unix seconds, default now). */
@@ -84,13 +111,12 @@ function parseSignatureHeader (header: string): ParsedSignature | undefined {
   return { timestamp, signatures }
 }
 
-function matchesAnySecret (parsed: ParsedSignature, rawBody: Buffer, secrets: readonly string[]): boolean {
+function matchesAny (signatures: readonly Buffer[], expected: readonly Buffer[]): boolean {
   let matched = false
   // Every pair is compared, without stopping at the first match, so timing says nothing about which secret matched.
-  for (const secret of secrets) {
-    const expected = Buffer.from(computeSignature(secret, parsed.timestamp, rawBody), 'hex')
-    for (const signature of parsed.signatures) {
-      if (timingSafeEqual(expected, signature)) matched = true
+  for (const digest of expected) {
+    for (const signature of signatures) {
+      if (timingSafeEqual(digest, signature)) matched = true
     }
   }
   return matched
@@ -100,6 +126,6 @@ function computeSignature (secret: string, t: number, body: string | Buffer): st
   return createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex')
 }
 
-function fail (reason: SignatureFailure, detail: string): SignatureCheck {
+function fail (reason: SignatureFailure, detail: string): Extract<SignatureCheck, { ok: false }> {
   return { ok: false, reason, detail }
 }

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino'
+import { type DestinationStream, pino, type Logger } from 'pino'
 
 /**
  * Personal data (names, e-mails, birth dates, INE, ESI) must never reach a log line. The code logs ids
@@ -13,11 +13,13 @@ export const REDACTED_PATHS = [
   'err.command.args',
 ]
 
-export function createLogger (level: string): Logger {
-  return pino({
+/** The gateway's logger, to stdout; a test passes its own `destination` to read every line. */
+export function createLogger (level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: 'leocarte-gateway' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  })
+  }
+  return destination === undefined ? pino(options) : pino(options, destination)
 }

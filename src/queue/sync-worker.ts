@@ -7,6 +7,7 @@ import { OPPOSED_STATES } from '../domain/card-state.ts'
 import type { SyncRecord } from '../domain/sync-record.ts'
 import { type Lane, laneOf } from '../domain/downstream.ts'
 import { DownstreamError } from '../downstream/errors.ts'
+import { maskedFault } from '../downstream/holder-mask.ts'
 import type { DownstreamSync, SyncResult } from '../downstream/types.ts'
 import type { GatewayMetrics } from '../observability/metrics.ts'
 import type { Registry } from '../registry/registry.ts'
@@ -139,7 +140,8 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
         record: async (fields) => await registry.appendTimeline(cardId, timelineEntry('call', { downstream, correlationId, ...fields })),
       })
     } catch (error) {
-      const fault = asDownstreamError(error, downstream)
+      // Masked before it goes anywhere: a downstream's text may echo the holder's name.
+      const fault = maskedFault(asDownstreamError(error, downstream), record)
       await registry.appendTimeline(cardId, timelineEntry('fault', {
         downstream, correlationId, version: record.version, code: fault.code, message: fault.message,
         transient: fault.transient, attempt: job.attemptsMade + 1,

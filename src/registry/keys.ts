@@ -1,4 +1,5 @@
 import type { DownstreamName } from '../domain/downstream.ts'
+import { pseudonymiser } from '../domain/pseudonym.ts'
 
 /** Identifiers a card can be looked up by (SPEC §7): chip serial, Izly card number, ESCN. */
 export type CardIdentifierKind = 'csn' | 'idZdc' | 'escn'
@@ -11,9 +12,12 @@ export interface RegistryKeys {
   sync (downstream: DownstreamName, cardId: string): string
   dirty (downstream: DownstreamName): string
   lease (downstream: DownstreamName, cardId: string): string
-  /** Set of the ids of a holder's cards (by eppn): whether any other card keeps their ESC person. */
+  /**
+   * Set of the ids of a holder's cards: whether any other card keeps their ESC person. Named by a keyed
+   * hash of the eppn, never the eppn (key names show in SLOWLOG, MONITOR and scans).
+   */
   holderCards (eppn: string): string
-  /** Serialises the work one downstream does on a holder's shared data (the ESC person). */
+  /** Serialises the work one downstream does on a holder's shared data (the ESC person); by the same hash. */
   holderLease (downstream: DownstreamName, eppn: string): string
   /** Card id by one of the card's identifiers, for the validity lookups. */
   index (kind: CardIdentifierKind, value: string): string
@@ -23,7 +27,9 @@ export interface RegistryKeys {
   bullPrefix (): string
 }
 
-export function buildKeys (prefix: string): RegistryKeys {
+/** `pseudonymKey` is PSEUDONYM_KEY: holder keys are named by an HMAC of the eppn under it. */
+export function buildKeys (prefix: string, pseudonymKey: string): RegistryKeys {
+  const holder = pseudonymiser(pseudonymKey, 'holder-key')
   return {
     event: (eventId) => `${prefix}:event:${eventId}`,
     card: (cardId) => `${prefix}:card:${cardId}`,
@@ -31,8 +37,8 @@ export function buildKeys (prefix: string): RegistryKeys {
     sync: (downstream, cardId) => `${prefix}:sync:${downstream}:${cardId}`,
     dirty: (downstream) => `${prefix}:dirty:${downstream}`,
     lease: (downstream, cardId) => `${prefix}:lease:${downstream}:${cardId}`,
-    holderCards: (eppn) => `${prefix}:holder:${eppn}`,
-    holderLease: (downstream, eppn) => `${prefix}:holder-lease:${downstream}:${eppn}`,
+    holderCards: (eppn) => `${prefix}:holder:${holder(eppn)}`,
+    holderLease: (downstream, eppn) => `${prefix}:holder-lease:${downstream}:${holder(eppn)}`,
     index: (kind, value) => `${prefix}:index:${kind}:${value}`,
     soapNonce: (nonceKey) => `${prefix}:wss-nonce:${nonceKey}`,
     attention: () => `${prefix}:attention`,

@@ -1,6 +1,7 @@
 import CircuitBreaker from 'opossum'
 import type { Logger } from 'pino'
 import { type Dispatcher, Pool } from 'undici'
+import { boundedRequest, DeadlineExceededError, ResponseTooLargeError } from '../downstream/bounded-request.ts'
 import { TtlCache } from './ttl-cache.ts'
 
 /** The router's public CardStatusView (esc-router.md §3.3), the fields a verifier uses. */
@@ -91,18 +92,16 @@ export function createRouterStatusClient (options: RouterStatusClientOptions): R
   const inFlight = new Map<string, Promise<RouterStatusAnswer>>()
 
   async function askRouter (escn: string): Promise<RouterStatusAnswer> {
-    const response = await dispatcher.request({
+    // One deadline for the whole call, whichever phase is slow; a capped body; no redirect followed.
+    const response = await boundedRequest(dispatcher, {
       origin: base.origin,
       path: `${basePath}/api/v2/cards/${encodeURIComponent(escn)}/status`,
       method: 'GET',
       headers: { accept: 'application/json' },
-      // One deadline for the whole call, whichever phase is slow.
-      signal: AbortSignal.timeout(timeoutMs),
-    })
-    const body = await readBody(response.body)
+    }, { maxBytes: MAX_BODY_BYTES, deadlineMs: timeoutMs })
     if (response.statusCode === 404) return { kind: 'unknown' }
     if (response.statusCode !== 200) throw new RouterStatusError(`the router answered HTTP ${response.statusCode}`)
-    return { kind: 'known', card: parseCardStatus(body) }
+    return { kind: 'known', card: parseCardStatus(response.body.toString('utf8')) }
   }
 
   // Only thrown errors count against the router: a 404 is an answer.
@@ -155,20 +154,6 @@ export function createRouterStatusClient (options: RouterStatusClientOptions): R
   }
 }
 
-async function readBody (body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) {
-      body.destroy()
-      throw new RouterStatusError(`the router's answer is over ${MAX_BODY_BYTES} bytes`)
-    }
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
-
 /** Lenient on extra fields (the router's schema drifts, esc-router.md §5), strict on `status`. */
 function parseCardStatus (text: string): RouterCardStatus {
   let json: unknown
@@ -192,7 +177,8 @@ function parseCardStatus (text: string): RouterCardStatus {
 function describeFailure (error: unknown, timeoutMs: number): string {
   const { code, name, message } = error as { code?: unknown, name?: unknown, message?: unknown }
   if (code === 'EOPENBREAKER') return 'the ESC Router failed repeatedly; calls are suspended for a while'
-  if (name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (error instanceof ResponseTooLargeError) return `the ESC Router's answer is over ${MAX_BODY_BYTES} bytes`
+  if (error instanceof DeadlineExceededError || name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return `the ESC Router did not answer within ${timeoutMs} ms`
   }
   if (error instanceof RouterStatusError) return message as string

@@ -80,6 +80,7 @@ export function createValidityApi (options: ValidityApiOptions): ValidityApi {
         maxBodyBytes: settings.soapMaxBodyBytes,
         wsdlFor,
         ...(settings.publicBaseUrl !== undefined ? { publicBaseUrl: settings.publicBaseUrl } : {}),
+        publicHosts: settings.publicHosts,
         onCall: record('soap'),
       })
     },

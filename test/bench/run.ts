@@ -8,7 +8,7 @@
  *
  * BENCH_QUICK=1 divides every count by ten, to try the script out; BENCH_PHASES=1,3 runs only those
  * phases (1 single intake, 2 batch intake, 3 opposition latency, 4 ESC client, 5 validity REST/SOAP,
- * 6 oppositions drained by one worker process over each Izly transport),
+ * 6 oppositions drained by one worker process over each Izly transport, 7 /health/live under hostile bodies),
  * e.g. under --cpu-prof.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -24,6 +24,7 @@ import { cleanPrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.ts'
 import { BARE_PATH, startBareServer } from './bare.ts'
 import { benchEscClient } from './esc-client-bench.ts'
 import { benchIzlyTransports } from './izly-transport-bench.ts'
+import { benchHostileBodies } from './hostile-body-bench.ts'
 import { benchValidity } from './validity-bench.ts'
 import { benchEvent, benchIdZdc, izlySeedOf, range, signAll } from './events.ts'
 import { LoadClient } from './load-client.ts'
@@ -93,6 +94,7 @@ async function main (): Promise<void> {
     if (PHASES.has('4')) await escClient()
     if (PHASES.has('5')) await validity()
     if (PHASES.has('6')) await izlyTransports()
+    if (PHASES.has('7')) await hostileBodies()
   } finally {
     await bare.close()
     await load.close()
@@ -154,6 +156,14 @@ async function izlyTransports (): Promise<void> {
     { measure: 'Izly REST client alone (no queue, no registry)', gateway: result.restClientPerSecond, baseline: result.baselinePerSecond, unit: 'oppositions/s' },
   )
   notes.push(`phase 6: ${result.note}`)
+}
+
+async function hostileBodies (): Promise<void> {
+  console.log('phase 7: /health/live latency while four connections send 8 MB nested JSON bodies nobody may send; baseline the same probe with no attack')
+  await waitForQuiet(quietBudget)
+  const figures = await benchHostileBodies()
+  rows.push(...figures.rows)
+  notes.push(`phase 7: ${figures.note}`)
 }
 
 // --- Phase 1 and 2: intake throughput -----------------------------------------------------------

@@ -5,6 +5,7 @@ import t from 'tap'
 import { ConfigError, loadConfig } from '../../src/config/load.ts'
 
 const SECRET = 'a-long-enough-sgc-secret'
+const KEY = 'a-pseudonym-key-of-at-least-32-characters'
 
 t.test('no configuration at all is the demo: simulators on, generated secrets', async (t) => {
   const config = loadConfig({})
@@ -18,15 +19,18 @@ t.test('no configuration at all is the demo: simulators on, generated secrets', 
   t.equal(config.sgcSecrets.length, 1)
   t.equal(config.adminTokenGenerated, true)
   t.ok(Object.isFrozen(config) && Object.isFrozen(config.queue), 'frozen')
+  t.equal(config.pseudonymKeyGenerated, true, 'the bare demo generates its pseudonym key')
+  t.ok(config.pseudonymKey.length >= 32)
+  t.same(config.http, { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 72_000 }, 'slow clients are cut by default')
 })
 
 t.test('a real Izly endpoint turns the simulators off and requires an SGC secret', async (t) => {
   t.throws(() => loadConfig({ IZLY_SOAP_URL: 'https://izly.example/soap' }), new ConfigError('SGC_HMAC_SECRETS', 'required: comma-separated secrets the SGC signs events with'))
-  const config = loadConfig({ IZLY_SOAP_URL: 'https://izly.example/soap', SGC_HMAC_SECRETS: `${SECRET}, second-secret-for-rotation` })
+  const config = loadConfig({ IZLY_SOAP_URL: 'https://izly.example/soap', SGC_HMAC_SECRETS: `${SECRET}, second-secret-for-rotation`, PSEUDONYM_KEY: KEY })
   t.equal(config.simulators, false)
   t.same(config.sgcSecrets, [SECRET, 'second-secret-for-rotation'])
   t.same(config.adminTokens, [], 'no admin tokens: the admin API is closed')
-  const worker = loadConfig({ IZLY_SOAP_URL: 'https://izly.example/soap', GATEWAY_ROLE: 'worker' })
+  const worker = loadConfig({ IZLY_SOAP_URL: 'https://izly.example/soap', GATEWAY_ROLE: 'worker', PSEUDONYM_KEY: KEY })
   t.same(worker.sgcSecrets, [], 'a worker-only process takes no SGC events, so needs no secret')
 })
 
@@ -56,6 +60,11 @@ t.test('every bad value names its variable', async (t) => {
     [{ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '1000' }, 'RETRY_MAX_MS'],
     [{ IZLY_TIMEOUT_MS: '60000', JOB_LOCK_MS: '30000' }, 'JOB_LOCK_MS'],
     [{ REDIS_PREFIX: 'a:b' }, 'REDIS_PREFIX'],
+    [{ IZLY_SOAP_URL: 'https://izly.example/soap', SGC_HMAC_SECRETS: SECRET }, 'PSEUDONYM_KEY'],
+    [{ PSEUDONYM_KEY: 'too-short' }, 'PSEUDONYM_KEY'],
+    [{ REQUEST_TIMEOUT_MS: 'soon' }, 'REQUEST_TIMEOUT_MS'],
+    [{ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '10000' }, 'HEADERS_TIMEOUT_MS'],
+    [{ PUBLIC_HOSTS: 'gw.univ.fr/path' }, 'PUBLIC_HOSTS'],
   ]
   for (const [env, variable] of bad) {
     let caught: unknown
@@ -69,7 +78,7 @@ t.test('every bad value names its variable', async (t) => {
 t.test('secrets may come from files (<NAME>_FILE)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'leocarte-config-'))
   writeFileSync(join(dir, 'secret'), `${SECRET}\n`)
-  const config = loadConfig({ SGC_HMAC_SECRETS_FILE: join(dir, 'secret'), IZLY_SOAP_URL: 'https://izly.example/soap', CROUS_SOAP_USERS: 'till:pw1,door:pw2' })
+  const config = loadConfig({ SGC_HMAC_SECRETS_FILE: join(dir, 'secret'), IZLY_SOAP_URL: 'https://izly.example/soap', CROUS_SOAP_USERS: 'till:pw1,door:pw2', PSEUDONYM_KEY: KEY })
   t.same(config.sgcSecrets, [SECRET])
   t.same(config.crousSoapUsers, [{ user: 'till', password: 'pw1' }, { user: 'door', password: 'pw2' }])
   t.throws(() => loadConfig({ SGC_HMAC_SECRETS_FILE: join(dir, 'missing') }), /^SGC_HMAC_SECRETS_FILE: cannot read/)
@@ -81,6 +90,7 @@ t.test('ESC Router settings: defaults, and URL, token and PIC together', async (
   const real = loadConfig({
     IZLY_SOAP_URL: 'https://izly.example/soap',
     SGC_HMAC_SECRETS: SECRET,
+    PSEUDONYM_KEY: KEY,
     ESC_ROUTER_URL: 'https://sandbox.europeanstudentcard.eu/esc-rest',
     ESC_ROUTER_TOKEN: 'opaque-token',
     ESC_PIC: '999859608',
@@ -90,6 +100,6 @@ t.test('ESC Router settings: defaults, and URL, token and PIC together', async (
   })
   t.same(real.esc, { url: 'https://sandbox.europeanstudentcard.eu/esc-rest', token: 'opaque-token', pic: '999859608', onDisable: 'delete', cardType: 'SMART_CDZ', timeoutMs: 15_000 })
   t.equal(real.simulators, false)
-  const withoutEsc = loadConfig({ IZLY_SOAP_URL: 'https://izly.example/soap', SGC_HMAC_SECRETS: SECRET })
+  const withoutEsc = loadConfig({ IZLY_SOAP_URL: 'https://izly.example/soap', SGC_HMAC_SECRETS: SECRET, PSEUDONYM_KEY: KEY })
   t.equal(withoutEsc.esc.url, undefined, 'simulators off and no ESC_ROUTER_URL: ESC is not configured, which is no error')
 })

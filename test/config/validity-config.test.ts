@@ -1,7 +1,7 @@
 import t from 'tap'
 import { ConfigError, loadConfig } from '../../src/config/load.ts'
 
-const REAL = { IZLY_SOAP_URL: 'https://izly.example/soap', SGC_HMAC_SECRETS: 'a-long-enough-sgc-secret' }
+const REAL = { IZLY_SOAP_URL: 'https://izly.example/soap', SGC_HMAC_SECRETS: 'a-long-enough-sgc-secret', PSEUDONYM_KEY: 'a-pseudonym-key-of-at-least-32-characters' }
 
 t.test('validity defaults: closed interfaces outside the demo, limits and caches set', async (t) => {
   const config = loadConfig(REAL)
@@ -19,8 +19,10 @@ t.test('validity defaults: closed interfaces outside the demo, limits and caches
     soapMaxDepth: 32,
     timeZone: 'Europe/Paris',
     publicBaseUrl: undefined,
+    publicHosts: [],
   })
   t.ok(Object.isFrozen(config.validity))
+  t.same(loadConfig({ ...REAL, PUBLIC_HOSTS: 'GW.univ.fr, gw.univ.fr:8443,[::1]:3000' }).validity.publicHosts, ['gw.univ.fr', 'gw.univ.fr:8443', '[::1]:3000'], 'lower-cased')
 })
 
 t.test('the demo generates a CROUS API key and SOAP user; given ones are kept', async (t) => {

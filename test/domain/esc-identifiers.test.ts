@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import t from 'tap'
 import { parse as parseYaml } from 'yaml'
 import {
   ESI_PATTERN, esiFromIne, isCalendarDate, isEscCardType, isEscn, isEsi, isExpired, isPic, personRef, picOfEscn, sameEsi,
 } from '../../src/domain/esc-identifiers.ts'
+import { pseudonymiser } from '../../src/domain/pseudonym.ts'
 import { GATEWAY_OPENAPI_URL } from '../../src/intake/card-event-schema.ts'
 
 t.test('ESI: prefix, a country, region or domain scope, URN characters, at most 255', async (t) => {
@@ -39,8 +41,19 @@ t.test('ESI: prefix, a country, region or domain scope, URN characters, at most 
 t.test('ESIs compare case-insensitively (SCHAC caseIgnoreMatch), and so do their references', async (t) => {
   t.ok(sameEsi('urn:schac:personalUniqueCode:int:esi:FR:0123456789a', 'urn:schac:personalUniqueCode:int:esi:fr:0123456789A'))
   t.notOk(sameEsi('urn:schac:personalUniqueCode:int:esi:fr:1', 'urn:schac:personalUniqueCode:int:esi:fr:2'))
-  t.equal(personRef('urn:schac:personalUniqueCode:int:esi:FR:X'), personRef('urn:schac:personalUniqueCode:int:esi:fr:x'))
-  t.match(personRef('urn:schac:personalUniqueCode:int:esi:fr:x'), /^[0-9a-f]{12}$/)
+  const keyed = pseudonymiser('a-pseudonym-key-of-at-least-32-characters', 'person-ref')
+  t.equal(personRef('urn:schac:personalUniqueCode:int:esi:FR:X', keyed), personRef('urn:schac:personalUniqueCode:int:esi:fr:x', keyed))
+  t.match(personRef('urn:schac:personalUniqueCode:int:esi:fr:x', keyed), /^[0-9a-f]{16}$/)
+})
+
+t.test('the person reference is keyed: without the key, hashing every ESI does not find it', async (t) => {
+  const esi = 'urn:schac:personalUniqueCode:int:esi:fr:0123456789A'
+  const one = personRef(esi, pseudonymiser('a-pseudonym-key-of-at-least-32-characters', 'person-ref'))
+  const other = personRef(esi, pseudonymiser('another-pseudonym-key-of-32-characters!', 'person-ref'))
+  t.not(one, other, 'another key, another reference')
+  t.not(one, createHash('sha256').update(esi.toLowerCase()).digest('hex').slice(0, 16), 'not the plain SHA-256 of the ESI')
+  t.not(one, pseudonymiser('a-pseudonym-key-of-at-least-32-characters', 'holder-key')(esi.toLowerCase()).slice(0, 16), 'each purpose its own hash')
+  t.throws(() => pseudonymiser('short', 'person-ref'), /at least 32 characters/)
 })
 
 t.test('the intake schema and the domain hold the same ESI rule', async (t) => {

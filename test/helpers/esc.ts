@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import type { Test } from 'tap'
 import type { EscEndpoint } from '../../src/app/gateway.ts'
 import type { CardEvent } from '../../src/domain/card-event.ts'
-import { esiFromIne, personRef } from '../../src/domain/esc-identifiers.ts'
+import { esiFromIne } from '../../src/domain/esc-identifiers.ts'
+import { simulatedPersonRef } from '../../src/simulators/esc/controls.ts'
 import type { EscRecordedCall } from '../../src/simulators/esc/controls.ts'
 import { type EscSimulator, startEscSimulator } from '../../src/simulators/esc/server.ts'
 import { cardEvent, type EventOptions } from '../fixtures/card-events.ts'
@@ -68,7 +69,7 @@ export function esiOf (event: CardEvent): string {
 
 /** Calls of one operation (an operationId) about one card or person, by default only the successful ones. */
 export function escCalls (simulator: EscSimulator, operation: string, about: { escn?: string, esi?: string }, options: { all?: boolean } = {}): EscRecordedCall[] {
-  const person = about.esi === undefined ? undefined : personRef(about.esi)
+  const person = about.esi === undefined ? undefined : simulatedPersonRef(about.esi)
   return simulator.calls.filter((call) => call.operation === operation &&
     (about.escn === undefined || call.escn === about.escn) &&
     (person === undefined || call.person === person) &&

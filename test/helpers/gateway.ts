@@ -1,3 +1,4 @@
+import type { Logger } from 'pino'
 import type { Test } from 'tap'
 import type { Config } from '../../src/config/config.ts'
 import { loadConfig } from '../../src/config/load.ts'
@@ -6,10 +7,12 @@ import type { CardEvent } from '../../src/domain/card-event.ts'
 import { signBody } from '../../src/intake/signature.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import type { IzlyTestEndpoint } from './izly.ts'
-import { cleanPrefix, REDIS_URL, uniquePrefix } from './redis.ts'
+import { cleanPrefix, REDIS_URL, TEST_PSEUDONYM_KEY, uniquePrefix } from './redis.ts'
 
 export const TEST_SECRET = 'test-sgc-secret-0123456789'
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789'
+/** PSEUDONYM_KEY of test gateways (and of testRegistry, so both name holder keys alike). */
+export { TEST_PSEUDONYM_KEY } from './redis.ts'
 
 /** Environment for a gateway under test: fast retries and sweeps, quiet logs, its own key prefix. */
 export function testEnv (options: { izlyEndpoint: IzlyTestEndpoint, escEndpoint?: EscEndpoint, prefix: string, redisUrl?: string, role?: string, extra?: Record<string, string> }): Record<string, string> {
@@ -22,6 +25,7 @@ export function testEnv (options: { izlyEndpoint: IzlyTestEndpoint, escEndpoint?
       : { IZLY_API_URL: izly.apiUrl, IZLY_ACCESS_URL: izly.accessUrl, IZLY_CLIENT_ID: izly.clientId, IZLY_CLIENT_SECRET: izly.clientSecret }),
     SGC_HMAC_SECRETS: TEST_SECRET,
     ADMIN_TOKENS: TEST_ADMIN_TOKEN,
+    PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
     REDIS_URL: options.redisUrl ?? REDIS_URL,
     REDIS_PREFIX: options.prefix,
     GATEWAY_ROLE: options.role ?? 'all',
@@ -51,10 +55,11 @@ export interface TestGateway extends Gateway {
 }
 
 /** A whole gateway (API and workers) in this process, on the test Redis, closed and cleaned on teardown. */
-export async function startTestGateway (t: Test, options: { izlyEndpoint: IzlyTestEndpoint, escEndpoint?: EscEndpoint, prefix?: string, redisUrl?: string, role?: string, extra?: Record<string, string>, cleanup?: boolean }): Promise<TestGateway> {
+export async function startTestGateway (t: Test, options: { izlyEndpoint: IzlyTestEndpoint, escEndpoint?: EscEndpoint, prefix?: string, redisUrl?: string, role?: string, extra?: Record<string, string>, cleanup?: boolean, listen?: boolean, logger?: Logger }): Promise<TestGateway> {
   const prefix = options.prefix ?? uniquePrefix()
   const config = loadConfig(testEnv({ ...options, prefix }))
-  const gateway = await startGateway({ config, logger: createLogger(config.logLevel), listen: false })
+  // listen: on 127.0.0.1 and an ephemeral port (gateway.url), for tests that need a real socket.
+  const gateway = await startGateway({ config, logger: options.logger ?? createLogger(config.logLevel), listen: options.listen ?? false })
   t.teardown(async () => {
     await gateway.close()
     if (options.cleanup !== false) {

@@ -6,6 +6,7 @@ import { buildKeys } from '../../src/registry/keys.ts'
 import { Registry } from '../../src/registry/registry.ts'
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+export const TEST_PSEUDONYM_KEY = 'test-pseudonym-key-0123456789abcdef'
 
 /** A key prefix no other test uses, so test files can run in parallel on one Redis. */
 export function uniquePrefix (): string {
@@ -44,7 +45,7 @@ export async function countKeys (redis: Redis, prefix: string): Promise<number> 
 }
 
 export function testRegistry (redis: Redis, prefix: string): Registry {
-  return new Registry({ redis, keys: buildKeys(prefix), downstreams: DOWNSTREAMS })
+  return new Registry({ redis, keys: buildKeys(prefix, TEST_PSEUDONYM_KEY), downstreams: DOWNSTREAMS })
 }
 
 /** Deletes every key under `prefix`, on a short-lived connection (for teardowns). */

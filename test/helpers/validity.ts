@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { Logger } from 'pino'
 import type { Test } from 'tap'
 import { passwordDigest, WSSE_NS, WSU_NS } from '../../src/validity/soap/ws-security.ts'
 import { VALIDITY_NAMESPACE } from '../../src/validity/soap/wsdl-contract.ts'
@@ -21,8 +22,9 @@ export interface ValidityGateway extends TestGateway {
  * A gateway serving the validity interfaces, with the test credentials and, when given, a router stand-in.
  * `role: 'api'` (the default) runs no worker at all: what it answers comes from intake alone.
  */
-export async function startValidityGateway (t: Test, options: { routerUrl?: string, role?: 'api' | 'all', izlyEndpoint?: string, extra?: Record<string, string> } = {}): Promise<ValidityGateway> {
+export async function startValidityGateway (t: Test, options: { routerUrl?: string, role?: 'api' | 'all', izlyEndpoint?: string, extra?: Record<string, string>, logger?: Logger } = {}): Promise<ValidityGateway> {
   const gateway = await startTestGateway(t, {
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
     izlyEndpoint: options.izlyEndpoint ?? UNUSED_IZLY,
     role: options.role ?? 'api',
     extra: {

@@ -5,7 +5,7 @@ import { buildKeys } from '../../src/registry/keys.ts'
 import { Registry } from '../../src/registry/registry.ts'
 import { DOWNSTREAMS } from '../../src/domain/downstream.ts'
 import { cardEvent } from '../fixtures/card-events.ts'
-import { countKeys, testRedis, testRegistry, uniquePrefix } from '../helpers/redis.ts'
+import { countKeys, TEST_PSEUDONYM_KEY, testRedis, testRegistry, uniquePrefix } from '../helpers/redis.ts'
 import { freePort } from '../../src/app/local-redis.ts'
 import { timelineEntry } from '../../src/registry/timeline.ts'
 
@@ -31,10 +31,10 @@ t.test('same eventId: same body is a duplicate, another body a conflict, and nei
   const registry = testRegistry(redis, prefix)
   const event = cardEvent({ state: 'ENABLED' })
   await registry.accept(event, 'fp1')
-  const before = await redis.hgetall(buildKeys(prefix).card(event.card.id))
+  const before = await redis.hgetall(buildKeys(prefix, TEST_PSEUDONYM_KEY).card(event.card.id))
   t.same(await registry.accept(event, 'fp1'), { status: 'duplicate', eventId: event.eventId, cardId: event.card.id })
   t.same(await registry.accept({ ...event, card: { ...event.card, state: 'DISABLED' } }, 'fp2'), { status: 'conflict', eventId: event.eventId })
-  t.same(await redis.hgetall(buildKeys(prefix).card(event.card.id)), before)
+  t.same(await redis.hgetall(buildKeys(prefix, TEST_PSEUDONYM_KEY).card(event.card.id)), before)
   t.equal((await registry.getTimeline(event.card.id)).length, 1)
 })
 
@@ -71,7 +71,7 @@ t.test('Redis unreachable: RegistryUnavailableError, nothing written', async (t)
   const port = await freePort()
   const redis = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => null })
   t.teardown(() => redis.disconnect())
-  const registry = new Registry({ redis, keys: buildKeys('unreachable'), downstreams: DOWNSTREAMS })
+  const registry = new Registry({ redis, keys: buildKeys('unreachable', TEST_PSEUDONYM_KEY), downstreams: DOWNSTREAMS })
   await t.rejects(registry.accept(cardEvent(), 'fp'), RegistryUnavailableError)
 })
 

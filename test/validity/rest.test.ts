@@ -9,6 +9,7 @@ import { Registry } from '../../src/registry/registry.ts'
 import { createValidityApi } from '../../src/validity/validity-api.ts'
 import { CARD_STATES, DISABLE_REASONS } from '../../src/domain/card-state.ts'
 import { cardEvent } from '../fixtures/card-events.ts'
+import { TEST_PSEUDONYM_KEY } from '../helpers/redis.ts'
 import { escnOf, startRouterStatusStub } from '../helpers/router-status-stub.ts'
 import { checkEnvelope, CROUS_API_KEY, startValidityGateway } from '../helpers/validity.ts'
 
@@ -140,7 +141,7 @@ t.test('Redis down: 503 with Retry-After (REST) or a Server fault (SOAP), never 
   const deadRedis = createRedis('redis://127.0.0.1:1', 'intake')
   deadRedis.on('error', () => {})
   t.teardown(() => deadRedis.disconnect())
-  const registry = new Registry({ redis: deadRedis, keys: buildKeys(gateway.prefix), downstreams: DOWNSTREAMS })
+  const registry = new Registry({ redis: deadRedis, keys: buildKeys(gateway.prefix, TEST_PSEUDONYM_KEY), downstreams: DOWNSTREAMS })
   const validity = createValidityApi({ config: gateway.config, registry, redis: deadRedis, logger: createLogger('silent'), metrics: createMetrics() })
   const app = Fastify()
   await validity.register(app)

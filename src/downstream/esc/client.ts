@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher } from 'undici'
+import { boundedRequest, DeadlineExceededError, ResponseTooLargeError } from '../bounded-request.ts'
 import { checkEscCard, checkEscPerson, type EscProblem } from '../../domain/esc-checks.ts'
 import type { EscCard, EscPerson } from '../../domain/esc-plan.ts'
 import { httpUrl } from '../http-url.ts'
@@ -27,9 +28,14 @@ export interface EscClientOptions {
   bodyTimeoutMs?: number
   /** How long an idle kept-alive connection is kept, milliseconds (own dispatcher only). @defaultValue 30000 */
   keepAliveTimeoutMs?: number
+  /** The whole call, connect, headers and body, milliseconds (a body trickling in is cut too). @defaultValue 10000 */
+  deadlineMs?: number
+  /** Largest answer body read, bytes (a router answer is a few KiB). @defaultValue 1048576 */
+  maxResponseBytes?: number
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000
+const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
 const USER_AGENT = 'leocarte-gateway'
 
 interface Answer {
@@ -50,8 +56,9 @@ interface Call {
 }
 
 /**
- * The ESC Router V2 client (openapi/esc-router-v2.yaml) on undici: Bearer token, explicit timeouts,
- * kept-alive connections, and redirects never followed (the token would go along). Upserts are a POST
+ * The ESC Router V2 client (openapi/esc-router-v2.yaml) on undici: Bearer token, explicit timeouts and
+ * one deadline per call, kept-alive connections, answers read up to a size cap, and redirects never
+ * followed (the token would go along): see bounded-request.ts. Upserts are a POST
  * then, on 409, a PUT of the complete object; a DELETE answering 404 is done.
  */
 export function createEscClient (options: EscClientOptions): EscPort {
@@ -69,8 +76,7 @@ export function createEscClient (options: EscClientOptions): EscPort {
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT, 'x-correlation-id': ctx.correlationId }
     if (call.auth) headers.authorization = `Bearer ${settings.token}`
     if (call.body !== undefined) headers['content-type'] = 'application/json'
-    // maxRedirections 0 also switches off a redirect interceptor an injected dispatcher may carry.
-    const request: Dispatcher.RequestOptions & { maxRedirections: number } = {
+    const request: Dispatcher.RequestOptions = {
       origin: settings.origin,
       path: settings.basePath + call.path,
       method: call.method,
@@ -78,12 +84,10 @@ export function createEscClient (options: EscClientOptions): EscPort {
       body: call.body === undefined ? null : JSON.stringify(call.body),
       headersTimeout: settings.headersTimeoutMs,
       bodyTimeout: settings.bodyTimeoutMs,
-      maxRedirections: 0,
     }
     try {
-      const response = await dispatcher.request(request)
-      const text = await response.body.text()
-      return { status: response.statusCode, headers: response.headers, json: parseJson(text) }
+      const response = await boundedRequest(dispatcher, request, { maxBytes: settings.maxResponseBytes, deadlineMs: settings.deadlineMs })
+      return { status: response.statusCode, headers: response.headers, json: parseJson(response.body.toString('utf8')) }
     } catch (error) {
       throw escError(call.operation, networkFailure(error))
     }
@@ -170,6 +174,8 @@ interface Settings {
   headersTimeoutMs: number
   bodyTimeoutMs: number
   keepAliveTimeoutMs: number
+  deadlineMs: number
+  maxResponseBytes: number
 }
 
 function checkOptions (options: EscClientOptions): Settings {
@@ -191,7 +197,14 @@ function checkOptions (options: EscClientOptions): Settings {
     headersTimeoutMs: duration('headersTimeoutMs', DEFAULT_TIMEOUT_MS),
     bodyTimeoutMs: duration('bodyTimeoutMs', DEFAULT_TIMEOUT_MS),
     keepAliveTimeoutMs: duration('keepAliveTimeoutMs', 30_000),
+    deadlineMs: duration('deadlineMs', DEFAULT_TIMEOUT_MS),
+    maxResponseBytes: positiveBytes(options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
   }
+}
+
+function positiveBytes (value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new TypeError('ESC client: maxResponseBytes must be a positive integer (bytes)')
+  return value
 }
 
 /** Local validation failed: nothing is sent, and the router would have said 400 anyway. */
@@ -231,6 +244,8 @@ const TIMEOUTS: Readonly<Record<string, 'connect' | 'headers' | 'body'>> = {
 }
 
 function networkFailure (error: unknown): EscFailure {
+  if (error instanceof ResponseTooLargeError) return { kind: 'too-large', status: error.statusCode, limitBytes: error.limitBytes }
+  if (error instanceof DeadlineExceededError) return { kind: 'network', code: 'DEADLINE_EXCEEDED', timeout: 'deadline' }
   const code = (error as { code?: unknown } | null)?.code
   const name = typeof code === 'string' ? code : 'NETWORK_ERROR'
   const timeout = TIMEOUTS[name]

@@ -1,5 +1,6 @@
 import type { CardRecord } from '../../domain/card-record.ts'
 import { personRef } from '../../domain/esc-identifiers.ts'
+import { type Pseudonymise, pseudonymiser } from '../../domain/pseudonym.ts'
 import { type EscPlanOptions, type EscWork, isEscActive, planEsc } from '../../domain/esc-plan.ts'
 import type { SyncRecord } from '../../domain/sync-record.ts'
 import { DownstreamError } from '../errors.ts'
@@ -10,6 +11,8 @@ import type { EscDeleteOutcome, EscPort } from './port.ts'
 export interface EscSyncOptions extends Omit<EscPlanOptions, 'today'> {
   /** The current day, `YYYY-MM-DD`. @defaultValue the UTC date now */
   today?: () => string
+  /** PSEUDONYM_KEY: the timeline names a person by a keyed hash of their ESI. */
+  pseudonymKey: string
 }
 
 /**
@@ -18,18 +21,20 @@ export interface EscSyncOptions extends Omit<EscPlanOptions, 'today'> {
  * no ESC downstream at all.
  */
 export function createEscSync (port: EscPort, options: EscSyncOptions, holders: EscHolders): DownstreamSync {
-  const today = options.today ?? (() => new Date().toISOString().slice(0, 10))
+  const { today: todayOption, pseudonymKey, ...planOptions } = options
+  const today = todayOption ?? (() => new Date().toISOString().slice(0, 10))
+  const person = pseudonymiser(pseudonymKey, 'person-ref')
   return {
     name: 'esc',
     async apply (record: CardRecord, confirmed: SyncRecord, context: SyncContext): Promise<SyncResult> {
-      const work = planEsc(record, confirmed, { ...options, today: today() })
+      const work = planEsc(record, confirmed, { ...planOptions, today: today() })
       switch (work.kind) {
         case 'none':
           return { remoteState: work.remoteState, outcome: work.outcome }
         case 'invalid':
           throw new DownstreamError({ downstream: 'esc', code: work.code, message: `not sent to the ESC Router: ${work.field} ${work.message}`, transient: false, field: work.field })
         default:
-          return await holders.exclusive(record.holder.eppn, async () => await new EscCalls(port, holders, record, context).run(work))
+          return await holders.exclusive(record.holder.eppn, async () => await new EscCalls(port, holders, record, context, person).run(work))
       }
     },
   }
@@ -41,12 +46,18 @@ class EscCalls {
   readonly #holders: EscHolders
   readonly #record: CardRecord
   readonly #context: SyncContext
+  readonly #pseudonymise: Pseudonymise
 
-  constructor (port: EscPort, holders: EscHolders, record: CardRecord, context: SyncContext) {
+  constructor (port: EscPort, holders: EscHolders, record: CardRecord, context: SyncContext, pseudonymise: Pseudonymise) {
     this.#port = port
     this.#holders = holders
     this.#record = record
     this.#context = context
+    this.#pseudonymise = pseudonymise
+  }
+
+  personRef (esi: string): string {
+    return personRef(esi, this.#pseudonymise)
   }
 
   async run (work: Exclude<EscWork, { kind: 'none' | 'invalid' }>): Promise<SyncResult> {
@@ -58,7 +69,7 @@ class EscCalls {
           await this.deletePersonUnlessActiveElsewhere(work.retire.esi)
         }
         const person = await this.#port.upsertPerson(work.person, this.#context)
-        await this.#context.record({ operation: 'upsert person', person: personRef(work.person.identifier), result: person })
+        await this.#context.record({ operation: 'upsert person', person: this.personRef(work.person.identifier), result: person })
         const card = await this.#port.upsertCard(work.card, this.#context)
         await this.#context.record({ operation: 'upsert card', escn: work.card.cardNumber, status: 'ACTIVE', result: card })
         return { remoteState: 'active', remoteHolder: work.person.identifier, outcome: card === 'created' ? 'registered' : 'updated' }
@@ -85,7 +96,7 @@ class EscCalls {
       case 'delete-person': {
         if (work.escn !== undefined) await this.deleteCard(work.escn)
         const answer = await this.#port.deletePerson(work.esi, this.#context)
-        await this.#context.record({ operation: 'DELETE person', person: personRef(work.esi), reason: 'consent withdrawn', result: answer })
+        await this.#context.record({ operation: 'DELETE person', person: this.personRef(work.esi), reason: 'consent withdrawn', result: answer })
         return { remoteState: 'absent', remoteHolder: null, outcome: 'person-deleted-consent-withdrawn' }
       }
     }
@@ -102,11 +113,11 @@ class EscCalls {
     const others = (await this.#holders.cardsOf(this.#record.holder.eppn))
       .filter((other) => other.card.id !== this.#record.card.id && isEscActive(other))
     if (others.length > 0) {
-      await this.#context.record({ operation: 'DELETE person', person: personRef(esi), result: 'kept', activeCards: others.length })
+      await this.#context.record({ operation: 'DELETE person', person: this.personRef(esi), result: 'kept', activeCards: others.length })
       return false
     }
     const answer = await this.#port.deletePerson(esi, this.#context)
-    await this.#context.record({ operation: 'DELETE person', person: personRef(esi), result: answer })
+    await this.#context.record({ operation: 'DELETE person', person: this.personRef(esi), result: answer })
     return true
   }
 }

@@ -15,8 +15,10 @@ export type EscFailure =
   | { kind: 'http', status: number, code?: string, message?: string, retryAfterMs?: number }
   /** A 3xx: never followed, as the token would go along. */
   | { kind: 'redirect', status: number, location?: string }
-  /** No answer: connection refused or reset, DNS, TLS, or a timeout (`timeout` names which). */
-  | { kind: 'network', code: string, timeout?: 'connect' | 'headers' | 'body' }
+  /** No answer: connection refused or reset, DNS, TLS, or a timeout (`timeout` names which; `deadline`: the whole call). */
+  | { kind: 'network', code: string, timeout?: 'connect' | 'headers' | 'body' | 'deadline' }
+  /** An answer body over the client's cap: not read further, never taken for an answer. */
+  | { kind: 'too-large', status: number, limitBytes: number }
   /** A request the gateway refuses to send: the router would refuse it too. */
   | { kind: 'local', code: string, field: string, message: string }
 
@@ -55,8 +57,17 @@ export function escError (operation: string, failure: EscFailure): DownstreamErr
       return new DownstreamError({
         downstream: 'esc',
         code: failure.timeout === undefined ? failure.code : 'TIMEOUT',
-        message: `ESC Router ${operation} failed: ${failure.timeout === undefined ? `network error ${failure.code}` : `no ${failure.timeout === 'connect' ? 'connection' : failure.timeout} within the timeout`}`,
+        message: `ESC Router ${operation} failed: ${failure.timeout === undefined ? `network error ${failure.code}` : failure.timeout === 'deadline' ? 'no complete answer within ESC_TIMEOUT_MS' : `no ${failure.timeout === 'connect' ? 'connection' : failure.timeout} within the timeout`}`,
         transient: true,
+      })
+    case 'too-large':
+      // Nothing a retry would change: a router answer is a few KiB; this is not the router's API answering.
+      return new DownstreamError({
+        downstream: 'esc',
+        code: 'RESPONSE_TOO_LARGE',
+        message: `ESC Router ${operation} answered HTTP ${failure.status} with a body over ${failure.limitBytes} bytes, not read further: check ESC_ROUTER_URL`,
+        transient: false,
+        httpStatus: failure.status,
       })
     case 'local':
       return new DownstreamError({

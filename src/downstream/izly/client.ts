@@ -11,6 +11,7 @@ import type {
 } from './port.ts'
 import { isOpposed } from './opposition.ts'
 import { readSoapFailure } from './soap-failure.ts'
+import { GuardedSoapTransport } from './soap-transport.ts'
 import { readRightHolder, readSmartCard, textOf, writeRightHolder, writeSmartCard } from './soap-mapping.ts'
 import { isAnswerOf, IZLY_WSDL_PATH, type IzlyOperation, KEEP_DATES_AS_TEXT } from './wsdl-contract.ts'
 
@@ -24,9 +25,12 @@ export interface IzlyClientOptions {
   password?: string
   /** Whole-call timeout in milliseconds, connection included. @defaultValue 30000 (ESUP-SGC's read timeout) */
   timeoutMs?: number
+  /** Largest answer body read, bytes (an Izly answer is under 2 KiB). @defaultValue 1048576 */
+  maxResponseBytes?: number
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000
+const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
 
 type Answer = { ok: true, body: Record<string, unknown> } | { ok: false, failure: IzlyFailure }
 
@@ -35,12 +39,13 @@ type Answer = { ok: true, body: Record<string, unknown> } | { ok: false, failure
  * is parsed here, and the client keeps its connections alive until close().
  */
 export async function createIzlyClient (options: IzlyClientOptions): Promise<IzlyPort> {
-  const { endpoint, timeoutMs } = checkOptions(options)
+  const { endpoint, timeoutMs, maxResponseBytes } = checkOptions(options)
   const soapClient = await createClientAsync(IZLY_WSDL_PATH, {
     endpoint,
     // Created once per gateway: no need to share node-soap's process-wide WSDL cache between clients.
     disableCache: true,
     customDeserializer: KEEP_DATES_AS_TEXT,
+    httpClient: new GuardedSoapTransport(maxResponseBytes),
   })
   if (options.username !== undefined && options.password !== undefined) {
     soapClient.setSecurity(new WSSecurity(options.username, options.password, { passwordType: 'PasswordText', hasTimeStamp: false }))
@@ -52,6 +57,7 @@ export async function createIzlyClient (options: IzlyClientOptions): Promise<Izl
   async function call (operation: IzlyOperation, args: Record<string, unknown>, ctx: IzlyCallContext): Promise<Answer> {
     const method = soapClient[`${operation}Async`] as Client[string]
     const deadlineMs = ctx.timeoutMs ?? timeoutMs
+    // One deadline for the whole call, whatever phase is slow (redirects and size: soap-transport.ts).
     const callOptions = { signal: AbortSignal.timeout(deadlineMs), httpAgent, httpsAgent }
     try {
       const [body] = await method(args, callOptions, { 'X-Correlation-Id': ctx.correlationId }) as [unknown]
@@ -132,14 +138,16 @@ export async function createIzlyClient (options: IzlyClientOptions): Promise<Izl
   }
 }
 
-function checkOptions (options: IzlyClientOptions): { endpoint: string, timeoutMs: number } {
+function checkOptions (options: IzlyClientOptions): { endpoint: string, timeoutMs: number, maxResponseBytes: number } {
   const url = httpUrl(options.endpoint, 'Izly client: endpoint')
   if ((options.username === undefined) !== (options.password === undefined)) {
     throw new TypeError('Izly client: username and password go together (WS-Security UsernameToken)')
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new TypeError('Izly client: timeoutMs must be a positive integer (milliseconds)')
-  return { endpoint: url.href, timeoutMs }
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+  if (!Number.isInteger(maxResponseBytes) || maxResponseBytes <= 0) throw new TypeError('Izly client: maxResponseBytes must be a positive integer (bytes)')
+  return { endpoint: url.href, timeoutMs, maxResponseBytes }
 }
 
 function readRightHolderStatus (body: Record<string, unknown>): IzlyRightHolderStatus {

@@ -17,8 +17,11 @@ export type IzlyFailure =
   /** No answer: connection refused or reset, DNS, TLS. */
   | { kind: 'network', code: string }
   | { kind: 'timeout', afterMs: number }
-  /** An answer that is not the operation's (not the WSDL's envelope, not the JSON the API returns, too large). */
-  | { kind: 'invalid-response', status: number, detail?: string }
+  /**
+   * An answer that is not the operation's (not the WSDL's envelope, not the JSON the API returns); a
+   * redirect (never followed) or a body over the size cap among them.
+   */
+  | { kind: 'invalid-response', status: number, detail?: string, reason?: 'redirect' | 'too-large' }
   /**
    * The API CROUS token server did not give a token (`reason`: HTTP_<status>, a network code, TIMEOUT or
    * INVALID_RESPONSE). Every call needs one: always transient, so a token server down or a credential

@@ -9,6 +9,10 @@ import { textOf } from './soap-mapping.ts'
  */
 export function readSoapFailure (error: unknown, timeoutMs: number): IzlyFailure {
   const failure = error as SoapErrorShape | null | undefined
+  // axios cut the answer at maxContentLength: its status is on the request it was reading.
+  if (failure?.code === 'ERR_BAD_RESPONSE' && /maxContentLength/.test(String(failure.message))) {
+    return { kind: 'invalid-response', status: failure.request?.res?.statusCode ?? 0, reason: 'too-large' }
+  }
   const fault = failure?.root?.Envelope?.Body?.Fault
   const status = failure?.response?.status
   if (fault !== undefined && fault !== null && typeof fault === 'object') {
@@ -17,6 +21,7 @@ export function readSoapFailure (error: unknown, timeoutMs: number): IzlyFailure
     return { kind: 'soap-fault', faultcode: textOf(fault.faultcode) ?? 'Server', transportStatus: status ?? 500 }
   }
   if (typeof status === 'number') {
+    if (status >= 300 && status < 400) return { kind: 'invalid-response', status, reason: 'redirect' }
     if (status < 400) return { kind: 'invalid-response', status }
     const retryAfterMs = parseRetryAfter(headerOf(failure?.response?.headers, 'retry-after'))
     return retryAfterMs === undefined ? { kind: 'http', status } : { kind: 'http', status, retryAfterMs }
@@ -29,6 +34,8 @@ export function readSoapFailure (error: unknown, timeoutMs: number): IzlyFailure
 
 interface SoapErrorShape {
   code?: unknown
+  message?: unknown
+  request?: { res?: { statusCode?: number } }
   root?: { Envelope?: { Body?: { Fault?: Record<string, unknown> | null } } }
   response?: { status?: number, headers?: unknown }
 }

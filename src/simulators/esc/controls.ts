@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { SimulatorControls } from '../controls.ts'
 import { ScriptedFaults } from '../scripted-faults.ts'
 import { checkEscScriptedFault, type EscScriptedFaultInput } from './fault-script.ts'
@@ -5,7 +6,7 @@ import { EscRouterState, type EscStateDump, type SimulatedPerson } from './state
 
 /**
  * What the simulator recorded of a router call: the card number and a hash of the ESI
- * (`personRef`), never the ESI, a name or an e-mail.
+ * (`simulatedPersonRef`), never the ESI, a name or an e-mail.
  */
 export interface EscRecordedCall {
   /** The operationId of openapi/esc-router-v2.yaml (`create`, `update_1`…), or `unknown`. */
@@ -20,10 +21,18 @@ export interface EscRecordedCall {
   /** Whether the request matched the document (a request answered 400 for it did not). */
   valid: boolean
   escn?: string
-  /** personRef of the ESI in the path or the body. */
+  /** simulatedPersonRef of the ESI in the path or the body. */
   person?: string
   /** cardStatusType of a card body. */
   cardStatusType?: string
+}
+
+/**
+ * The simulator's own short reference to a person in its call log (the router's side, so unkeyed; the
+ * gateway's timeline uses its keyed `personRef`). Case-insensitive, as ESIs are.
+ */
+export function simulatedPersonRef (esi: string): string {
+  return createHash('sha256').update(esi.toLowerCase()).digest('hex').slice(0, 12)
 }
 
 /** Everything a test or a fault drill can change in the ESC simulator, beyond the common switches. */

@@ -3,10 +3,9 @@ import addFormatsModule from 'ajv-formats'
 import { type Document, OpenAPIBackend, type Operation, type ParsedRequest } from 'openapi-backend'
 import { parse as parseYaml } from 'yaml'
 import { matchesSecret } from '../../app/secret-match.ts'
-import { personRef } from '../../domain/esc-identifiers.ts'
 import { ESC_OPENAPI_PATH } from '../../downstream/esc/paths.ts'
 import { headerOf } from '../server.ts'
-import type { EscRecordedCall, EscSimulatorControls } from './controls.ts'
+import { type EscRecordedCall, type EscSimulatorControls, simulatedPersonRef } from './controls.ts'
 import { takeScriptedFault } from './fault-script.ts'
 import { type Caller, EscRouterAnswer } from './state.ts'
 
@@ -118,7 +117,7 @@ function describe (call: EscRecordedCall, request: ParsedRequest): void {
   const escn = request.params.escn ?? (typeof body.cardNumber === 'string' ? body.cardNumber : undefined)
   const esi = aboutEsi(request).esi
   if (typeof escn === 'string') call.escn = escn
-  if (esi !== undefined) call.person = personRef(esi)
+  if (esi !== undefined) call.person = simulatedPersonRef(esi)
   if (typeof body.cardStatusType === 'string') call.cardStatusType = body.cardStatusType
 }
 

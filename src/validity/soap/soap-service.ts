@@ -1,3 +1,4 @@
+import { isWellFormedText } from '../../domain/well-formed-text.ts'
 import { REGISTRY_RETRY_AFTER_SECONDS, RegistryUnavailableError } from '../../intake/intake-service.ts'
 import { isIdType } from '../card-identifier.ts'
 import type { ValidityChecker } from '../check-validity.ts'
@@ -27,7 +28,7 @@ export interface ValiditySoapService {
    * Every refusal is a SOAP fault, never with a 500 for a bad body. Only an unexpected error (a bug) is
    * thrown; the route answers it as a Server fault.
    */
-  handle (xml: string, contentType: string | undefined): Promise<SoapCall>
+  handle (xml: string | Buffer, contentType: string | undefined): Promise<SoapCall>
 }
 
 /**
@@ -39,11 +40,15 @@ export function createValiditySoapService (options: ValiditySoapServiceOptions):
   const now = options.now ?? Date.now
   const { checker, limits } = options
 
-  async function handle (xml: string, contentType: string | undefined): Promise<SoapCall> {
-    const declared = versionOfContentType(contentType)
+  async function handle (payload: string | Buffer, contentType: string | undefined): Promise<SoapCall> {
+    const declared = soapVersionOfContentType(contentType)
     if (declared === undefined) {
       return refused('1.1', 'unsupported-media-type', 415, 'the Content-Type must be text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)')
     }
+    const xml = typeof payload === 'string' ? payload : decodeUtf8(payload)
+    // Bytes that are not UTF-8 would read as U+FFFD, and two different identifiers as one.
+    if (xml === undefined) return refused(declared, 'refused-xml-malformed', 400, 'the body is not well-formed UTF-8')
+    if (!isWellFormedText(xml)) return refused(declared, 'refused-xml-malformed', 400, 'the body is not well-formed Unicode')
     let root: XmlElement
     try {
       root = parseXml(xml, limits)
@@ -124,6 +129,16 @@ export function createValiditySoapService (options: ValiditySoapServiceOptions):
   return { handle }
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function decodeUtf8 (bytes: Buffer): string | undefined {
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
 function fault (version: SoapVersion, outcome: string, soapFault: SoapFault): SoapCall {
   return { outcome, answer: faultResponse(version, soapFault) }
 }
@@ -132,7 +147,8 @@ function invalidFault (version: SoapVersion, code: string, message: string): Soa
   return faultResponse(version, { side: 'client', message, detail: { element: 'InvalidRequest', fields: [['code', code], ['message', message]] } })
 }
 
-function versionOfContentType (contentType: string | undefined): SoapVersion | undefined {
+/** The SOAP version a media type declares: `text/xml` 1.1, `application/soap+xml` 1.2, else none. */
+export function soapVersionOfContentType (contentType: string | undefined): SoapVersion | undefined {
   const mediaType = (contentType ?? '').split(';', 1)[0]?.trim().toLowerCase()
   if (mediaType === 'text/xml') return '1.1'
   if (mediaType === 'application/soap+xml') return '1.2'

@@ -90,9 +90,11 @@ export async function checkUsernameToken (security: XmlElement | undefined, opti
   const expected = type === PASSWORD_DIGEST ? passwordDigest(nonce as string, created as string, secret) : secret
   if (!matchesSecret([expected], password.text) || account === undefined) return { ok: false, code: 'wsse:FailedAuthentication', message: FAILED }
 
-  // Only after the password is right, so nobody else can use up a client's nonces.
+  // Only after the password is right, so nobody else can use up a client's nonces. Keyed on the nonce's
+  // bytes, as the digest is: base64 has many spellings of one value (padding left out, insignificant
+  // low bits of the last character), and each would otherwise pass for a fresh nonce.
   if (nonce !== undefined) {
-    const key = createHash('sha256').update(`${username}\n${nonce}`).digest('base64url')
+    const key = createHash('sha256').update(`${username}\n`).update(Buffer.from(nonce, 'base64')).digest('base64url')
     if (!await options.nonces.remember(key, maxAgeMs + clockSkewMs)) {
       return { ok: false, code: 'wsse:FailedAuthentication', message: 'this nonce was already used (replayed message)' }
     }

@@ -59,7 +59,14 @@ export function parseXml (xml: string, limits: XmlGuardLimits): XmlElement {
   guardXml(xml, limits)
   const valid = XMLValidator.validate(xml, { allowBooleanAttributes: false })
   if (valid !== true) throw new XmlRefused('malformed', `malformed XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`)
-  const nodes = parser.parse(xml) as OrderedNode[]
+  let nodes: OrderedNode[]
+  try {
+    nodes = parser.parse(xml) as OrderedNode[]
+  } catch (error) {
+    // The parser refuses some input of its own accord (an element or attribute named `__proto__` or
+    // `constructor`): the sender's fault, answered as malformed, never a 500.
+    throw new XmlRefused('malformed', `malformed XML: ${String((error as Error).message ?? error).slice(0, 160)}`)
+  }
   const roots = nodes.filter((node) => elementName(node) !== undefined)
   const stray = nodes.some((node) => typeof node['#text'] === 'string' && (node['#text'] as string).trim() !== '')
   if (roots.length !== 1 || stray) throw new XmlRefused('malformed', 'malformed XML: a document has exactly one root element')
