@@ -3,6 +3,7 @@
 // IZLY_CLIENT_SECRET, or IZLY_SOAP_URL...). Over the API CROUS it gets a token, then reads a right holder
 // (a probe identifier no one has, or the one given) and says whether the answer is the API's. Prints
 // statuses and codes only, never a name, an e-mail or a birth date. Exit code 0 when the transport works.
+import { randomBytes } from 'node:crypto'
 import { loadConfig, ConfigError } from '../src/config/load.ts'
 import { DownstreamError } from '../src/downstream/errors.ts'
 import { createIzlyPort, isRestClient } from '../src/downstream/izly/create-port.ts'
@@ -16,8 +17,12 @@ function say (line: string): void {
 async function main (): Promise<number> {
   let config
   try {
-    // The check needs no SGC secret: it runs as a worker would.
-    config = loadConfig({ ...process.env, GATEWAY_ROLE: 'worker' })
+    // The check needs no SGC secret: it runs as a worker would. It keys nothing by the pseudonym key
+    // either, so a throw-away one stands in when none is configured.
+    const pseudonym = process.env.PSEUDONYM_KEY === undefined && process.env.PSEUDONYM_KEY_FILE === undefined
+      ? { PSEUDONYM_KEY: randomBytes(32).toString('base64url') }
+      : {}
+    config = loadConfig({ ...process.env, ...pseudonym, GATEWAY_ROLE: 'worker' })
   } catch (error) {
     if (error instanceof ConfigError) {
       say(`configuration error: ${error.message}`)

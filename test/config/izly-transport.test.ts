@@ -7,7 +7,7 @@ import t from 'tap'
 import { ConfigError, loadConfig } from '../../src/config/load.ts'
 
 const SECRET = 'a-long-enough-sgc-secret'
-const REST = { IZLY_API_URL: 'https://api.lescrous.fr', IZLY_CLIENT_ID: 'univ-rouen', IZLY_CLIENT_SECRET: 's3cr3t', SGC_HMAC_SECRETS: SECRET }
+const REST = { IZLY_API_URL: 'https://api.lescrous.fr', IZLY_CLIENT_ID: 'univ-rouen', IZLY_CLIENT_SECRET: 's3cr3t', SGC_HMAC_SECRETS: SECRET, PSEUDONYM_KEY: 'a-pseudonym-key-of-32-characters-at-least' }
 
 function refusal (env: Record<string, string>): ConfigError {
   try {
@@ -34,7 +34,7 @@ t.test('the client secret may come from a mounted file', async (t) => {
 })
 
 t.test('IZLY_SOAP_URL alone is the SOAP transport, as before', async (t) => {
-  t.match(loadConfig({ IZLY_SOAP_URL: 'https://izly.example/soap', SGC_HMAC_SECRETS: SECRET }).izly, { transport: 'soap', apiUrl: undefined })
+  t.match(loadConfig({ IZLY_SOAP_URL: 'https://izly.example/soap', SGC_HMAC_SECRETS: SECRET, PSEUDONYM_KEY: REST.PSEUDONYM_KEY }).izly, { transport: 'soap', apiUrl: undefined })
 })
 
 t.test('both, or neither with the simulators off: one error naming both', async (t) => {

@@ -51,7 +51,7 @@ function describeFailure (failure: IzlyFailure): string {
     case 'network': return `network error ${failure.code}`
     case 'timeout': return `no answer within ${failure.afterMs} ms`
     case 'invalid-response':
-      if (failure.reason === 'redirect') return `answered a redirect (HTTP ${failure.status}), not followed (the request and its credentials are never sent on): check the Izly URL`
+      if (failure.reason === 'redirect') return `answered a redirect (HTTP ${failure.status}), not followed (the envelope and its credentials are never sent on): check IZLY_SOAP_URL`
       if (failure.reason === 'too-large') return `answer (HTTP ${failure.status || '?'}) over the size limit, not read further`
       return `answer is not the operation's (HTTP ${failure.status}${failure.detail === undefined ? '' : `, ${failure.detail}`})`
     case 'token': return `no API CROUS token: ${describeTokenFailure(failure.reason)}`
