@@ -19,6 +19,8 @@ import { queueDashboard } from './queue-dashboard.ts'
 export interface BuildAppOptions {
   config: Config
   logger: Logger
+  /** True once the process is shutting down: readiness fails while requests are still served. */
+  isDraining?: () => boolean
   redis: Redis
   registry: Registry
   /** The downstreams this gateway is configured for (Izly, and ESC when configured). */
@@ -60,7 +62,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   })
   app.setNotFoundHandler((request, reply) => sendProblem(reply, createProblem({ status: 404, code: 'not-found', detail: `${request.method} ${request.url.split('?')[0] ?? ''} does not exist` })))
 
-  await app.register(healthRoutes, { redis: options.redis })
+  await app.register(healthRoutes, { redis: options.redis, ...(options.isDraining !== undefined ? { isDraining: options.isDraining } : {}) })
   await app.register(metricsRoutes, { metrics, registry, queues, downstreams: options.downstreams })
   if (options.intake !== undefined) {
     await app.register(sgcIntakeRoutes({

@@ -29,6 +29,8 @@ export function testEnv (options: { izlyEndpoint: string, escEndpoint?: EscEndpo
     JOB_LOCK_MS: '4000',
     STALLED_CHECK_MS: '1000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // The shared test Redis runs without AOF; the policy check itself is tested on private servers.
+    REDIS_POLICY_CHECK: 'warn',
     // Without an ESC endpoint the gateway has no ESC downstream: Izly only.
     ...(options.escEndpoint === undefined
       ? {}
