@@ -48,6 +48,11 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     return503OnClosing: true,
   })
 
+  // While shutting down, every answer ends its connection, so that no kept-alive socket holds the close
+  // up and the client's next request goes to a process that stays.
+  app.addHook('onSend', async (_request, reply) => {
+    if (options.isDraining?.() === true) reply.header('connection', 'close')
+  })
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.observe({
       method: request.method,
