@@ -188,6 +188,9 @@ async function quit (redis: Redis): Promise<void> {
   try {
     await redis.quit()
   } catch {
+    // Closed already, or Redis is gone: nothing to wait for.
+  } finally {
+    // Also ends what QUIT leaves open, such as the Sentinel failover detector's subscriptions.
     redis.disconnect()
   }
 }

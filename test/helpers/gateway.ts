@@ -18,7 +18,8 @@ export function testEnv (options: { izlyEndpoint: string, escEndpoint?: EscEndpo
     IZLY_SOAP_URL: options.izlyEndpoint,
     SGC_HMAC_SECRETS: TEST_SECRET,
     ADMIN_TOKENS: TEST_ADMIN_TOKEN,
-    REDIS_URL: options.redisUrl ?? REDIS_URL,
+    // Sentinel takes the place of a URL.
+    ...(options.extra?.REDIS_SENTINELS === undefined ? { REDIS_URL: options.redisUrl ?? REDIS_URL } : {}),
     REDIS_PREFIX: options.prefix,
     GATEWAY_ROLE: options.role ?? 'all',
     RETRY_BASE_MS: '50',
