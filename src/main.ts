@@ -42,8 +42,8 @@ async function main (): Promise<void> {
     }
     throw error
   }
-  if (demo !== undefined) demo.announce(gateway.url)
-  else logger.info({ url: gateway.url, role: config.role }, 'gateway started')
+  logger.info({ url: gateway.url, role: config.role }, 'gateway started')
+  demo?.announce(gateway.url)
 
   handleShutdown({ config: effective.shutdown, logger, stop: gateway, ...(demo !== undefined ? { after: async () => await demo.close() } : {}) })
 }
