@@ -16,17 +16,25 @@ export class HandedBack extends Error {
  */
 export async function unlessHandedBack<T> (work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return await work
+  // The abandoned work's outcome is nobody's business any more: never an unhandled rejection.
+  const abandon = (): void => { void work.catch(() => {}) }
   if (signal.aborted) {
-    work.catch(() => {})
+    abandon()
     throw new HandedBack()
   }
   return await new Promise<T>((resolve, reject) => {
     const onAbort = (): void => {
-      work.catch(() => {})
+      abandon()
       reject(new HandedBack())
     }
     signal.addEventListener('abort', onAbort, { once: true })
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+    void work.then((value) => {
+      signal.removeEventListener('abort', onAbort)
+      resolve(value)
+    }, (error: unknown) => {
+      signal.removeEventListener('abort', onAbort)
+      reject(error)
+    })
   })
 }
 

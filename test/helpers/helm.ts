@@ -41,7 +41,7 @@ export async function helmBinary (): Promise<string> {
             reject(error)
             return
           }
-          pipeline(stream, createWriteStream(partial, { mode: 0o755 })).then(resolve, reject)
+          void pipeline(stream, createWriteStream(partial, { mode: 0o755 })).then(resolve, reject)
         })
       })
       zip.readEntry()
