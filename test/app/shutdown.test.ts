@@ -21,12 +21,13 @@ t.test('SIGTERM on the API: readiness fails first, requests are still served, th
   const router = await startRouterStatusStub(t)
   const escn = escnOf(7001, '123456789')
   router.put({ cardNumber: escn, status: 'ACTIVE', expiresAt: '2099-06-30', issuerIdentifier: '123456789' })
-  router.latencyMs = 3_000
+  // The request in flight outlasts the drain delay; both leave a loaded machine room to answer in time.
+  router.latencyMs = 7_000
   const api = await startChildGateway(t, testEnv({
     izlyEndpoint: UNUSED_IZLY,
     prefix: uniquePrefix(),
     role: 'api',
-    extra: { CROUS_API_KEYS: API_KEY, ESC_ROUTER_STATUS_URL: router.baseUrl, ROUTER_STATUS_TIMEOUT_MS: '30000', SHUTDOWN_DELAY_MS: '1000', SHUTDOWN_TIMEOUT_MS: '20000' },
+    extra: { CROUS_API_KEYS: API_KEY, ESC_ROUTER_STATUS_URL: router.baseUrl, ROUTER_STATUS_TIMEOUT_MS: '30000', SHUTDOWN_DELAY_MS: '4000', SHUTDOWN_TIMEOUT_MS: '30000' },
   }))
   t.equal((await fetch(`${api.url}/health/ready`)).status, 200, 'ready before')
 
@@ -79,7 +80,7 @@ t.test('a job still running near the deadline is handed back to the queue, and a
   const enabled = cardEvent({ state: 'ENABLED' })
   seedCard(izly, enabled)
   const idZdc = enabled.card.crous?.idZdc as string
-  const worker = await startChildGateway(t, testEnv({ izlyEndpoint: izly.url, prefix, role: 'worker', extra: { ...slowLock, IZLY_TIMEOUT_MS: '60000', SHUTDOWN_TIMEOUT_MS: '2500' } }))
+  const worker = await startChildGateway(t, testEnv({ izlyEndpoint: izly.url, prefix, role: 'worker', extra: { ...slowLock, IZLY_TIMEOUT_MS: '60000', SHUTDOWN_TIMEOUT_MS: '6000' } }))
 
   izly.setLatency(30_000)
   t.equal((await api.post(cardEvent({ cardId: enabled.card.id, state: 'DISABLED', disableReason: 'THEFT' }))).status, 202)
