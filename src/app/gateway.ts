@@ -20,7 +20,7 @@ import { startSyncWorker } from '../queue/sync-worker.ts'
 import { createIntake } from '../queue/wake-on-accept.ts'
 import { buildKeys } from '../registry/keys.ts'
 import { createRedis } from '../registry/redis.ts'
-import { checkRedisPolicy } from '../registry/redis-policy.ts'
+import { checkRedisPolicy, recheckOnReconnect } from '../registry/redis-policy.ts'
 import { closeWorkers } from '../queue/hand-back.ts'
 import { Registry } from '../registry/registry.ts'
 import { createValidityApi, type ValidityApi } from '../validity/validity-api.ts'
@@ -82,6 +82,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   await Promise.all([redis.intake.connect(), redis.worker.connect()])
   try {
     await checkRedisPolicy(redis.intake, config.redis.policyCheck, logger)
+    recheckOnReconnect(redis.intake, logger)
   } catch (error) {
     await Promise.all([quit(redis.intake), quit(redis.worker)])
     throw error

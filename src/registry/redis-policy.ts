@@ -68,3 +68,15 @@ function compareVersions (a: string, b: string): number {
   }
   return 0
 }
+
+/**
+ * Checks again at every reconnection, where a failover may have promoted another server: each problem is
+ * an error log line. The process keeps running (stopping every pod would stop the oppositions as well).
+ */
+export function recheckOnReconnect (redis: Redis, logger: Logger): void {
+  redis.on('ready', () => {
+    inspectRedis(redis).then((report) => {
+      if (report.problems.length > 0) logger.error({ problems: report.problems }, 'Redis, after a reconnection (a failover?), is not set up for production')
+    }, () => {})
+  })
+}

@@ -83,12 +83,13 @@ t.test('a user not allowed INFO cannot be checked: refused, unless told to warn'
   t.equal((await gateway.app.inject('/health/ready')).statusCode, 200, 'runs as that user')
 })
 
-t.test('Sentinel with passwords from files: the gateway follows a failover to the promoted replica', async (t) => {
+t.test('Sentinel with passwords from files: the gateway follows a failover to the promoted replica, and checks it', async (t) => {
   const password = 'primary-password-0123456789'
   const sentinelPassword = 'sentinel-password-0123456789'
   const auth = ['--requirepass', password, '--masterauth', password]
   const primary = await privateRedis(t, auth)
-  const replica = await privateRedis(t, [...auth, '--replicaof', '127.0.0.1', String(primary.port)])
+  // A replica set up wrong (AOF off): the gateway says so once it is promoted.
+  const replica = await privateRedis(t, [...auth, '--replicaof', '127.0.0.1', String(primary.port), '--appendonly', 'no'])
   const sentinel = await privateSentinel(t, { primaryPort: primary.port, name: 'leocarte', primaryPassword: password, password: sentinelPassword })
   const asSentinel = new Redis({ port: sentinel.port, password: sentinelPassword })
   t.teardown(() => asSentinel.disconnect())
@@ -100,9 +101,11 @@ t.test('Sentinel with passwords from files: the gateway follows a failover to th
   writeFileSync(join(primary.dir, 'sentinel-password'), sentinelPassword)
 
   const izly = await testIzly(t)
+  const { logger, lines } = capturingLogger()
   const gateway = await startTestGateway(t, {
     izlyEndpoint: izly.url,
     cleanup: false,
+    logger,
     extra: {
       REDIS_SENTINELS: `127.0.0.1:${sentinel.port}`,
       REDIS_SENTINEL_NAME: 'leocarte',
@@ -138,6 +141,9 @@ t.test('Sentinel with passwords from files: the gateway follows a failover to th
   const promoted = new Redis({ port: replica.port, password })
   t.teardown(() => promoted.disconnect())
   t.match(await promoted.info('replication'), /role:master/, 'and that primary is the former replica')
+  t.ok(lines.some((line) => /Redis setup checked/.test(String(line.msg))), 'the first primary passed the check at start')
+  await waitFor('the check of the new primary', () => lines.find((line) => /after a reconnection/.test(String(line.msg))))
+  t.match(lines.find((line) => /after a reconnection/.test(String(line.msg))), { level: 50, problems: [/appendonly is no/] }, 'its AOF being off is an error log line')
   // Closed here, while its Redis and sentinel still run (teardowns stop them).
   await gateway.close()
 })
