@@ -135,11 +135,17 @@ t.test('Sentinel with passwords from files: the gateway follows a failover to th
 
   await asSentinel.call('SENTINEL', 'FAILOVER', 'leocarte')
   await waitFor('the replica to be promoted', async () => (await asSentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'leocarte') as string[])[1] === String(replica.port), 30_000, 100)
+  const promoted = new Redis({ port: replica.port, password })
+  t.teardown(() => promoted.disconnect())
+  // Until the old primary is demoted it still takes writes that the failover then drops (README,
+  // "Durability"): the gateway must have left it for the new one, every connection of it.
+  // Its own connections (leocarte-…) and BullMQ's (named after the key prefix).
+  const gatewayConnections = async (server: Redis): Promise<number> => (await server.call('CLIENT', 'LIST') as string).split('\n')
+    .filter((line) => line.includes('name=leocarte-') || line.includes(`name=${gateway.prefix}:`)).length
+  await waitFor('the gateway to move to the new primary', async () => await gatewayConnections(asPrimary) === 0 && await gatewayConnections(promoted) > 0, 30_000, 100)
   await oppose('after the failover')
   const view = await gateway.admin('GET', `/admin/v1/cards/${before}`)
   t.match(view, { status: 200, body: { desired: { state: 'DISABLED' } } }, 'the card opposed before the failover is on the new primary')
-  const promoted = new Redis({ port: replica.port, password })
-  t.teardown(() => promoted.disconnect())
   t.match(await promoted.info('replication'), /role:master/, 'and that primary is the former replica')
   t.ok(lines.some((line) => /Redis setup checked/.test(String(line.msg))), 'the first primary passed the check at start')
   await waitFor('the check of the new primary', () => lines.find((line) => /after a reconnection/.test(String(line.msg))))
