@@ -1,9 +1,10 @@
-import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig } from './config/load.ts'
 import type { Config } from './config/config.ts'
-import { startDemo } from './app/demo.ts'
+import type { Demo } from './app/demo.ts'
 import { startGateway } from './app/gateway.ts'
+import { handleShutdown } from './app/shutdown.ts'
 import { createLogger } from './observability/logger.ts'
+import { RedisPolicyError } from './registry/redis-policy.ts'
 
 /** Entry point: configuration, then the API, the workers or both; SIGTERM drains cleanly. */
 async function main (): Promise<void> {
@@ -19,25 +20,32 @@ async function main (): Promise<void> {
   }
   const logger = createLogger(config.logLevel)
 
-  const demo = config.simulators ? await startDemo(config, logger) : undefined
+  // The simulators and their dependencies load only when asked for: a production process never has them.
+  let demo: Demo | null | undefined
+  if (config.simulators) demo = await (await import('./app/demo.ts')).startDemo(config, logger)
   if (demo === null) process.exit(1)
   const effective = demo?.config ?? config
-  const gateway = await startGateway({
-    config: effective,
-    logger,
-    ...(demo !== undefined ? { izlyEndpoint: demo.izlyEndpoint, escEndpoint: demo.escEndpoint } : {}),
-    // Foreign-card lookups of the validity service ask the ESC simulator's public status too, unless configured.
-    ...(demo !== undefined && effective.validity.routerStatusUrl === undefined ? { routerStatusUrl: demo.escEndpoint.url } : {}),
-  })
-  if (demo !== undefined) demo.announce(gateway.url)
-  else logger.info({ url: gateway.url, role: config.role }, 'gateway started')
+  let gateway
+  try {
+    gateway = await startGateway({
+      config: effective,
+      logger,
+      ...(demo !== undefined ? { izlyEndpoint: demo.izlyEndpoint, escEndpoint: demo.escEndpoint } : {}),
+      // Foreign-card lookups of the validity service ask the ESC simulator's public status too, unless configured.
+      ...(demo !== undefined && effective.validity.routerStatusUrl === undefined ? { routerStatusUrl: demo.escEndpoint.url } : {}),
+    })
+  } catch (error) {
+    if (error instanceof RedisPolicyError) {
+      process.stderr.write(`leocarte-gateway: ${error.message}\n`)
+      await demo?.close()
+      process.exit(1)
+    }
+    throw error
+  }
+  logger.info({ url: gateway.url, role: config.role }, 'gateway started')
+  demo?.announce(gateway.url)
 
-  closeWithGrace({ delay: effective.queue.lockMs + 5_000, logger }, async ({ signal, err }) => {
-    if (err !== undefined) logger.error({ err }, 'stopping after an unexpected error')
-    else logger.info({ signal }, 'draining before exit')
-    await gateway.close()
-    await demo?.close()
-  })
+  handleShutdown({ config: effective.shutdown, logger, stop: gateway, ...(demo !== undefined ? { after: async () => await demo.close() } : {}) })
 }
 
 await main()

@@ -21,6 +21,8 @@ import { securityHeaders } from './security-headers.ts'
 export interface BuildAppOptions {
   config: Config
   logger: Logger
+  /** True once the process is shutting down: readiness fails while requests are still served. */
+  isDraining?: () => boolean
   redis: Redis
   registry: Registry
   /** The downstreams this gateway is configured for (Izly, and ESC when configured). */
@@ -66,6 +68,11 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   readNoBodies(app, config.bodyLimitBytes)
   securityHeaders(app)
 
+  // While shutting down, every answer ends its connection, so that no kept-alive socket holds the close
+  // up and the client's next request goes to a process that stays.
+  app.addHook('onSend', async (_request, reply) => {
+    if (options.isDraining?.() === true) reply.header('connection', 'close')
+  })
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequests.observe({
       method: request.method,
@@ -80,7 +87,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   })
   app.setNotFoundHandler((request, reply) => sendProblem(reply, createProblem({ status: 404, code: 'not-found', detail: `${request.method} ${request.url.split('?')[0] ?? ''} does not exist` })))
 
-  await app.register(healthRoutes, { redis: options.redis })
+  await app.register(healthRoutes, { redis: options.redis, ...(options.isDraining !== undefined ? { isDraining: options.isDraining } : {}) })
   await app.register(metricsRoutes, { metrics, registry, queues, downstreams: options.downstreams })
   if (options.intake !== undefined) {
     await app.register(sgcIntakeRoutes({

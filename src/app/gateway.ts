@@ -20,6 +20,8 @@ import { startSyncWorker } from '../queue/sync-worker.ts'
 import { createIntake } from '../queue/wake-on-accept.ts'
 import { buildKeys } from '../registry/keys.ts'
 import { createRedis } from '../registry/redis.ts'
+import { checkRedisPolicy, recheckOnReconnect } from '../registry/redis-policy.ts'
+import { closeWorkers } from '../queue/hand-back.ts'
 import { Registry } from '../registry/registry.ts'
 import { createValidityApi, type ValidityApi } from '../validity/validity-api.ts'
 import { buildApp } from './build-app.ts'
@@ -56,8 +58,13 @@ export interface Gateway {
   validity: ValidityApi | undefined
   workers: Worker[]
   sweeper: Sweeper | undefined
-  /** Stops taking requests, lets running jobs finish, then closes connections. */
-  close (): Promise<void>
+  /** Readiness fails from now on (the load balancer stops sending); requests are still served. */
+  beginDrain (): void
+  /**
+   * Stops taking requests (503 on open connections) and jobs, lets in-flight requests and running jobs
+   * finish (jobs until `handBackAt`, epoch ms, then handed back to the queue), then closes connections.
+   */
+  close (options?: { handBackAt?: number }): Promise<void>
 }
 
 /** The composition root: API, workers or both by GATEWAY_ROLE, on one Redis. */
@@ -66,13 +73,21 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const metrics = createMetrics()
   const keys = buildKeys(config.queue.prefix, config.pseudonymKey)
   const redis = {
-    intake: createRedis(config.redisUrl, 'intake'),
-    worker: createRedis(config.redisUrl, 'worker'),
+    intake: createRedis({ ...config.redis, url: config.redisUrl }, 'intake'),
+    worker: createRedis({ ...config.redis, url: config.redisUrl }, 'worker'),
   }
   for (const [use, connection] of Object.entries(redis)) {
     connection.on('error', (error: Error) => logger.warn({ err: error.message, use }, 'Redis connection error'))
   }
   await Promise.all([redis.intake.connect(), redis.worker.connect()])
+  try {
+    await checkRedisPolicy(redis.intake, config.redis.policyCheck, logger)
+    recheckOnReconnect(redis.intake, logger)
+  } catch (error) {
+    await Promise.all([quit(redis.intake), quit(redis.worker)])
+    throw error
+  }
+  let draining = false
 
   // A downstream exists only when configured: without ESC_ROUTER_URL (and simulators off) no card
   // carries ESC work, so no job, no dirty mark and no sync record is spent on it.
@@ -94,7 +109,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const validity = config.role === 'worker'
     ? undefined
     : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
-  const app = await buildApp({ config, logger, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, metrics, ...(validity !== undefined ? { validity } : {}) })
+  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, metrics, ...(validity !== undefined ? { validity } : {}) })
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
   }
@@ -131,14 +146,23 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     validity,
     workers,
     sweeper,
-    async close () {
+    beginDrain () {
+      draining = true
+    },
+    async close (options = {}) {
       closing ??= (async () => {
-        await app.close()
-        await validity?.close()
-        await sweeper?.stop()
-        // Running jobs finish (each call bounded by its timeout; main.ts's grace deadline cuts a longer run
-        // short, and that job runs again elsewhere as a stalled one); unstarted ones stay queued in Redis.
-        await Promise.all(workers.map(async (worker) => await worker.close()))
+        draining = true
+        await Promise.all([
+          (async () => {
+            await app.close()
+            await validity?.close()
+          })(),
+          (async () => {
+            await sweeper?.stop()
+            // Running jobs finish, or go back to the queue at handBackAt; unstarted ones stay queued in Redis.
+            await closeWorkers(workers, options.handBackAt, logger)
+          })(),
+        ])
         await apiQueues.close()
         await workerQueues.close()
         await izly?.close()
@@ -160,6 +184,9 @@ async function quit (redis: Redis): Promise<void> {
   try {
     await redis.quit()
   } catch {
+    // Closed already, or Redis is gone: nothing to wait for.
+  } finally {
+    // Also ends what QUIT leaves open, such as the Sentinel failover detector's subscriptions.
     redis.disconnect()
   }
 }

@@ -43,12 +43,14 @@ export function redisServerInstalled (): boolean {
  * A private redis-server with AOF on, in a temporary folder: for the demo when no Redis answers,
  * and for the tests that restart Redis. `dir` may be given to restart on the same data.
  */
-export async function startLocalRedis (options: { port?: number, dir?: string } = {}): Promise<LocalRedis> {
+export async function startLocalRedis (options: { port?: number, dir?: string, extraArgs?: readonly string[] } = {}): Promise<LocalRedis> {
   const port = options.port ?? await freePort()
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'leocarte-redis-'))
   const child = spawn('redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
     '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction',
+    // Tests give other settings (a later option wins), e.g. a Redis set up wrong for the policy check.
+    ...(options.extraArgs ?? []),
   ], { stdio: 'ignore' })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const deadline = Date.now() + 10_000

@@ -104,12 +104,42 @@ export interface QueueConfig {
   sweepIntervalMs: number
 }
 
+export type RedisPolicyCheck = 'refuse' | 'warn'
+
+/** How to reach Redis besides REDIS_URL, and how strictly its setup is checked at start. */
+export interface RedisConfig {
+  /** REDIS_SENTINELS: host:port of the sentinels (instead of REDIS_URL); REDIS_SENTINEL_NAME: the primary's name there. */
+  sentinels: ReadonlyArray<{ host: string, port: number }> | undefined
+  sentinelName: string | undefined
+  /** REDIS_USERNAME / REDIS_PASSWORD (or _FILE): the data nodes' ACL user and password; they win over the URL's. */
+  username: string | undefined
+  password: string | undefined
+  /** REDIS_SENTINEL_USERNAME / REDIS_SENTINEL_PASSWORD (or _FILE): the sentinels' own credentials. */
+  sentinelUsername: string | undefined
+  sentinelPassword: string | undefined
+  /** TLS to Redis (and the sentinels): a rediss:// URL, or REDIS_TLS=on. */
+  tls: boolean
+  /** REDIS_TLS_CA (PEM, usually REDIS_TLS_CA_FILE): the CA that signed Redis's certificate; default the system's. */
+  ca: string | undefined
+  /** REDIS_POLICY_CHECK: `refuse` to start, or only `warn`, when Redis evicts keys or has AOF off. */
+  policyCheck: RedisPolicyCheck
+}
+
+export interface ShutdownConfig {
+  /** SHUTDOWN_TIMEOUT_MS: from SIGTERM to a forced exit (code 1) of a shutdown that is stuck. Default 30000. */
+  timeoutMs: number
+  /** SHUTDOWN_DELAY_MS: how long readiness fails, while requests are still served, before the listener closes. Default 0. */
+  delayMs: number
+}
+
 export interface Config {
   port: number
   host: string
   redisUrl: string
-  /** True when REDIS_URL was given: the demo then never starts a private Redis. */
+  /** True when REDIS_URL (or REDIS_SENTINELS) was given: the demo then never starts a private Redis. */
   redisUrlGiven: boolean
+  redis: RedisConfig
+  shutdown: ShutdownConfig
   role: GatewayRole
   simulators: boolean
   izly: IzlyConfig

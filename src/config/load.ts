@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { ESC_CARD_TYPES, type EscCardType, isPic } from '../domain/esc-identifiers.ts'
 import type { Config, EscOnDisable, GatewayRole, IzlyConfig } from './config.ts'
+import { loadRedisConfig } from './redis-config.ts'
 
 /** A configuration problem, always naming the variable: the process prints it on one line and stops. */
 export class ConfigError extends Error {
@@ -72,7 +73,8 @@ export function loadConfig (env: Env = process.env): Config {
     port: integer(read, 'PORT', 3000, 0, 65535),
     host: read('HOST') ?? '127.0.0.1',
     redisUrl: redisUrl(read),
-    redisUrlGiven: read('REDIS_URL') !== undefined,
+    redisUrlGiven: read('REDIS_URL') !== undefined || read('REDIS_SENTINELS') !== undefined,
+    redis: loadRedisConfig(read, { url: read('REDIS_URL'), simulators }),
     role,
     simulators,
     izly: {
@@ -129,8 +131,15 @@ export function loadConfig (env: Env = process.env): Config {
     },
     pseudonymKey: pseudonym.key,
     pseudonymKeyGenerated: pseudonym.generated,
+    shutdown: {
+      timeoutMs: integer(read, 'SHUTDOWN_TIMEOUT_MS', 30_000, 1000, 3_600_000),
+      delayMs: integer(read, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
+    },
     bodyLimitBytes: integer(read, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     batchBodyLimitBytes: integer(read, 'BATCH_BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+  }
+  if (config.shutdown.delayMs >= config.shutdown.timeoutMs) {
+    throw new ConfigError('SHUTDOWN_DELAY_MS', `must be less than SHUTDOWN_TIMEOUT_MS (${config.shutdown.timeoutMs})`)
   }
   if (config.queue.retryMaxMs < config.queue.retryBaseMs) {
     throw new ConfigError('RETRY_MAX_MS', `must be at least RETRY_BASE_MS (${config.queue.retryBaseMs})`)
@@ -196,7 +205,7 @@ function readVariable (env: Env, name: string): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim()
 }
 
-type Reader = (name: string) => string | undefined
+export type Reader = (name: string) => string | undefined
 
 function list (value: string | undefined): string[] {
   return value === undefined ? [] : value.split(',').map((item) => item.trim()).filter((item) => item !== '')
@@ -211,14 +220,14 @@ function integer (read: Reader, name: string, fallback: number, min: number, max
   return value
 }
 
-function oneOf<T extends string> (read: Reader, name: string, allowed: readonly string[], fallback: T): T {
+export function oneOf<T extends string> (read: Reader, name: string, allowed: readonly string[], fallback: T): T {
   const raw = read(name)
   if (raw === undefined) return fallback
   if (!allowed.includes(raw)) throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`)
   return raw as T
 }
 
-function parseSwitch (read: Reader, name: string, fallback: boolean): boolean {
+export function parseSwitch (read: Reader, name: string, fallback: boolean): boolean {
   const raw = read(name)
   if (raw === undefined) return fallback
   if (['on', 'true', '1', 'yes'].includes(raw.toLowerCase())) return true

@@ -1,4 +1,4 @@
-import { DelayedError, type Job, Worker } from 'bullmq'
+import { DelayedError, type Job, WaitingError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { QueueConfig } from '../config/config.ts'
@@ -13,6 +13,7 @@ import type { GatewayMetrics } from '../observability/metrics.ts'
 import type { Registry } from '../registry/registry.ts'
 import { timelineEntry } from '../registry/timeline.ts'
 import { retryDelayMs } from './backoff.ts'
+import { HandedBack, unlessHandedBack } from './hand-back.ts'
 import { queueName, type SyncJobData } from './lanes.ts'
 import { BACKOFF_TYPE, type SyncQueues } from './sync-queues.ts'
 
@@ -40,7 +41,7 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
   const downstream = sync.name
   const log = logger.child({ downstream, lane })
 
-  const worker = new Worker<SyncJobData>(queueName(downstream, lane), async (job, token) => await runJob(job, token), {
+  const worker = new Worker<SyncJobData>(queueName(downstream, lane), async (job, token, signal) => await runJob(job, token, signal), {
     connection: options.connection,
     prefix: registry.keys.bullPrefix(),
     concurrency: lane === 'oppose' ? config.opposeConcurrency : config.enableConcurrency,
@@ -57,7 +58,20 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
     },
   })
 
-  async function runJob (job: Job<SyncJobData>, token: string | undefined): Promise<string> {
+  async function runJob (job: Job<SyncJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
+    try {
+      return await runRounds(job, token, signal)
+    } catch (error) {
+      if (!(error instanceof HandedBack)) throw error
+      // The process is shutting down (hand-back.ts): the card lease is already released, the job goes
+      // back to wait for another worker now rather than after its lock lapses.
+      await job.moveToWait(token)
+      log.info({ cardId: job.data.cardId }, 'shutting down: job handed back to the queue')
+      throw new WaitingError()
+    }
+  }
+
+  async function runRounds (job: Job<SyncJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
     const { cardId } = job.data
     const lease = await registry.acquireLease(downstream, cardId, config.lockMs)
     if (lease === null) {
@@ -73,7 +87,7 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
         if (standing.status !== 'behind') return standing.status
         const { record, confirmed, attention } = standing
 
-        const result = await applyOnce(record, confirmed, job)
+        const result = await unlessHandedBack(applyOnce(record, confirmed, job), signal)
         if (result === undefined) return 'needs-attention'
         const desired = await registry.confirm({
           downstream,

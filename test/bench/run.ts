@@ -8,7 +8,8 @@
  *
  * BENCH_QUICK=1 divides every count by ten, to try the script out; BENCH_PHASES=1,3 runs only those
  * phases (1 single intake, 2 batch intake, 3 opposition latency, 4 ESC client, 5 validity REST/SOAP,
- * 6 oppositions drained by one worker process over each Izly transport, 7 /health/live under hostile bodies),
+ * 6 oppositions drained by one worker process over each Izly transport, 7 /health/live under hostile bodies,
+ * 8 scale-out over 1, 2 and 4 worker processes, see scale-out-bench.ts),
  * e.g. under --cpu-prof.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -26,6 +27,7 @@ import { benchEscClient } from './esc-client-bench.ts'
 import { benchIzlyTransports } from './izly-transport-bench.ts'
 import { benchHostileBodies } from './hostile-body-bench.ts'
 import { benchValidity } from './validity-bench.ts'
+import { benchScaleOut } from './scale-out-bench.ts'
 import { benchEvent, benchIdZdc, izlySeedOf, range, signAll } from './events.ts'
 import { LoadClient } from './load-client.ts'
 import type { ClosedLoadResult } from './protocol.ts'
@@ -33,7 +35,7 @@ import { machineLine, percentile, type ProbeResult, type Row, renderResults, ren
 
 const SCALE = process.env.BENCH_QUICK === '1' ? 0.1 : 1
 const scaled = (count: number): number => Math.max(1, Math.round(count * SCALE))
-const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5,6').split(',').map((phase) => phase.trim()))
+const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5,6,7,8').split(',').map((phase) => phase.trim()))
 
 const SINGLE = { warmup: scaled(2_000), requests: scaled(20_000), concurrency: 64, connections: 32 }
 const BATCH = {
@@ -95,6 +97,7 @@ async function main (): Promise<void> {
     if (PHASES.has('5')) await validity()
     if (PHASES.has('6')) await izlyTransports()
     if (PHASES.has('7')) await hostileBodies()
+    if (PHASES.has('8')) await scaleOut()
   } finally {
     await bare.close()
     await load.close()
@@ -164,6 +167,17 @@ async function hostileBodies (): Promise<void> {
   const figures = await benchHostileBodies()
   rows.push(...figures.rows)
   notes.push(`phase 7: ${figures.note}`)
+}
+
+async function scaleOut (): Promise<void> {
+  // Two jobs at once per lane and process: each worker is then bound by Izly's latency, as a pod on a
+  // node of its own would be, rather than by this machine's two cores, which every process here shares.
+  const concurrency = { oppose: 2, enable: 2 }
+  console.log(`phase 8: oppositions and enablements drained with 1, 2 and 4 worker processes (OPPOSE_CONCURRENCY=${concurrency.oppose}, ENABLE_CONCURRENCY=${concurrency.enable} each), Izly latency 20 ms, the API taking 200 events/s; private Redis (AOF on)`)
+  await waitForQuiet(quietBudget)
+  const result = await benchScaleOut({ workerCounts: [1, 2, 4], backlog: scaled(10_000), windowMs: SCALE === 1 ? 15_000 : 4_000, warmupMs: SCALE === 1 ? 3_000 : 1_500, intakePerSecond: 200, izlyLatencyMs: 20, concurrency })
+  rows.push(...result.rows)
+  notes.push(...result.notes)
 }
 
 // --- Phase 1 and 2: intake throughput -----------------------------------------------------------

@@ -26,7 +26,8 @@ export function testEnv (options: { izlyEndpoint: IzlyTestEndpoint, escEndpoint?
     SGC_HMAC_SECRETS: TEST_SECRET,
     ADMIN_TOKENS: TEST_ADMIN_TOKEN,
     PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
-    REDIS_URL: options.redisUrl ?? REDIS_URL,
+    // Sentinel takes the place of a URL.
+    ...(options.extra?.REDIS_SENTINELS === undefined ? { REDIS_URL: options.redisUrl ?? REDIS_URL } : {}),
     REDIS_PREFIX: options.prefix,
     GATEWAY_ROLE: options.role ?? 'all',
     RETRY_BASE_MS: '50',
@@ -37,6 +38,8 @@ export function testEnv (options: { izlyEndpoint: IzlyTestEndpoint, escEndpoint?
     JOB_LOCK_MS: '4000',
     STALLED_CHECK_MS: '1000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // The shared test Redis runs without AOF; the policy check itself is tested on private servers.
+    REDIS_POLICY_CHECK: 'warn',
     // Without an ESC endpoint the gateway has no ESC downstream: Izly only.
     ...(options.escEndpoint === undefined
       ? {}
