@@ -14,7 +14,7 @@ function failure (env: Record<string, string>): unknown {
   return undefined
 }
 
-const PRODUCTION = { IZLY_SOAP_URL: 'https://izly.example/soap', SGC_HMAC_SECRETS: 'a-long-enough-sgc-secret' }
+const PRODUCTION = { IZLY_SOAP_URL: 'https://izly.example/soap', SGC_HMAC_SECRETS: 'a-long-enough-sgc-secret', PSEUDONYM_KEY: 'a-pseudonym-key-of-32-characters-at-least' }
 
 t.test('the policy check refuses by default, and only warns in the demo', async (t) => {
   t.equal(loadConfig(PRODUCTION).redis.policyCheck, 'refuse')
