@@ -5,8 +5,10 @@ export type GatewayRole = 'api' | 'worker' | 'all'
 export type { EscOnDisable }
 
 export interface IzlyConfig {
-  /** IZLY_SOAP_URL: the Izly card service endpoint; unset means the in-process simulator. */
+  /** IZLY_SOAP_URL: the Izly card service endpoint; unset (and no IZLY_API_URL) only with the simulators. */
   soapUrl: string | undefined
+  /** IZLY_API_URL: the API CROUS base (REST transport); counts as a configured Izly endpoint. */
+  apiUrl: string | undefined
   username: string | undefined
   password: string | undefined
   /** IZLY_TIMEOUT_MS: per SOAP call, milliseconds. Default 30000 (CROUS calls can be slow). */

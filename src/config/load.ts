@@ -24,12 +24,21 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function loadConfig (env: Env = process.env): Config {
   const read = (name: string): string | undefined => readVariable(env, name)
 
+  const redis = redisUrl(read)
   const izlySoapUrl = optionalUrl(read, 'IZLY_SOAP_URL')
+  const izlyApiUrl = optionalUrl(read, 'IZLY_API_URL')
   const escUrl = optionalUrl(read, 'ESC_ROUTER_URL')
-  const simulators = parseSwitch(read, 'SIMULATORS', izlySoapUrl === undefined && escUrl === undefined)
-  if (!simulators && izlySoapUrl === undefined) {
-    throw new ConfigError('IZLY_SOAP_URL', 'required when SIMULATORS=off (the Izly card service endpoint)')
+  const esc = { token: escToken(read, escUrl), pic: pic(read, escUrl) }
+  // The bare demo: nothing points the gateway anywhere. Beside a configured Redis or downstream the
+  // simulators never switch on by themselves: a worker whose secret lacks IZLY_SOAP_URL would otherwise
+  // "oppose" real cards at an in-process simulator.
+  const bareDemo = read('REDIS_URL') === undefined && izlySoapUrl === undefined && izlyApiUrl === undefined && escUrl === undefined
+  const simulators = parseSwitch(read, 'SIMULATORS', bareDemo)
+  if (!simulators && izlySoapUrl === undefined && izlyApiUrl === undefined) {
+    throw new ConfigError('IZLY_SOAP_URL', 'required: the Izly card service endpoint (or IZLY_API_URL for the API CROUS); SIMULATORS=on runs the in-process simulators instead')
   }
+  // Credentials are generated (and printed by the demo) only for the bare demo, never beside a configuration.
+  const generate = simulators && bareDemo
   const izlyUsername = read('IZLY_USERNAME')
   const izlyPassword = read('IZLY_PASSWORD')
   if ((izlyUsername === undefined) !== (izlyPassword === undefined)) {
@@ -44,7 +53,7 @@ export function loadConfig (env: Env = process.env): Config {
   let sgcSecrets = list(read('SGC_HMAC_SECRETS'))
   let sgcSecretGenerated = false
   if (sgcSecrets.length === 0 && role !== 'worker') {
-    if (!simulators) throw new ConfigError('SGC_HMAC_SECRETS', 'required: comma-separated secrets the SGC signs events with')
+    if (!generate) throw new ConfigError('SGC_HMAC_SECRETS', 'required: comma-separated secrets the SGC signs events with')
     sgcSecrets = [randomBytes(24).toString('base64url')]
     sgcSecretGenerated = true
   }
@@ -54,29 +63,30 @@ export function loadConfig (env: Env = process.env): Config {
 
   let adminTokens = list(read('ADMIN_TOKENS'))
   let adminTokenGenerated = false
-  if (adminTokens.length === 0 && simulators) {
+  if (adminTokens.length === 0 && generate) {
     adminTokens = [randomBytes(18).toString('base64url')]
     adminTokenGenerated = true
   }
 
   // The demo opens the validity interfaces with generated credentials, printed at start; elsewhere none means closed.
   let crousApiKeys = list(read('CROUS_API_KEYS'))
-  const crousApiKeyGenerated = crousApiKeys.length === 0 && simulators
+  const crousApiKeyGenerated = crousApiKeys.length === 0 && generate
   if (crousApiKeyGenerated) crousApiKeys = [randomBytes(18).toString('base64url')]
   let crousSoapUsers = soapUsers(read)
-  const crousSoapUserGenerated = crousSoapUsers.length === 0 && simulators
+  const crousSoapUserGenerated = crousSoapUsers.length === 0 && generate
   if (crousSoapUserGenerated) crousSoapUsers = [{ user: 'crous-demo', password: randomBytes(18).toString('base64url') }]
   const routerStatusUrl = optionalUrl(read, 'ESC_ROUTER_STATUS_URL') ?? escUrl
 
   const config: Config = {
     port: integer(read, 'PORT', 3000, 0, 65535),
     host: read('HOST') ?? '127.0.0.1',
-    redisUrl: redisUrl(read),
+    redisUrl: redis,
     redisUrlGiven: read('REDIS_URL') !== undefined,
     role,
     simulators,
     izly: {
       soapUrl: izlySoapUrl,
+      apiUrl: izlyApiUrl,
       username: izlyUsername,
       password: izlyPassword,
       timeoutMs: integer(read, 'IZLY_TIMEOUT_MS', 30_000, 100, 600_000),
@@ -84,8 +94,8 @@ export function loadConfig (env: Env = process.env): Config {
     },
     esc: {
       url: escUrl,
-      token: escToken(read, escUrl),
-      pic: pic(read, escUrl),
+      token: esc.token,
+      pic: esc.pic,
       onDisable: oneOf<EscOnDisable>(read, 'ESC_ON_DISABLE', ['inactive', 'delete'], 'inactive'),
       cardType: oneOf<EscCardType>(read, 'ESC_CARD_TYPE', ESC_CARD_TYPES, 'SMART_NO_CDZ'),
       timeoutMs: integer(read, 'ESC_TIMEOUT_MS', 10_000, 100, 600_000),
