@@ -68,6 +68,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       secrets: config.sgcSecrets,
       bodyLimitBytes: config.bodyLimitBytes,
       batchBodyLimitBytes: config.batchBodyLimitBytes,
+      maxAheadSeconds: config.occurredAtMaxAheadSeconds,
     }))
     await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, downstreams: options.downstreams, tokens: config.adminTokens })
     await app.register(queueDashboard, { queues, tokens: config.adminTokens })

@@ -102,6 +102,8 @@ export interface Config {
   adminTokenGenerated: boolean
   logLevel: string
   queue: QueueConfig
+  /** OCCURRED_AT_MAX_AHEAD_SECONDS: how far an event's occurredAt may be ahead of its signature time. Default 300. */
+  occurredAtMaxAheadSeconds: number
   /** BODY_LIMIT_BYTES / BATCH_BODY_LIMIT_BYTES. Defaults 64 KiB / 8 MiB. */
   bodyLimitBytes: number
   batchBodyLimitBytes: number

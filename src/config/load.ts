@@ -130,6 +130,7 @@ export function loadConfig (env: Env = process.env): Config {
       stalledCheckMs: integer(read, 'STALLED_CHECK_MS', 15_000, 500, 3_600_000),
       sweepIntervalMs: integer(read, 'SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
     },
+    occurredAtMaxAheadSeconds: integer(read, 'OCCURRED_AT_MAX_AHEAD_SECONDS', 300, 0, 86_400),
     bodyLimitBytes: integer(read, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     batchBodyLimitBytes: integer(read, 'BATCH_BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
   }

@@ -4,6 +4,8 @@ export interface GatewayMetrics {
   registry: Registry
   httpRequests: Histogram<'method' | 'route' | 'status'>
   intakeEvents: Counter<'result'>
+  /** Events older than the state held: kept in the history, answered applied: false. */
+  lateEvents: Counter
   jobOutcomes: Counter<'downstream' | 'lane' | 'outcome' | 'code'>
   oppositionLag: Histogram<'downstream'>
   /** Set by collectors wired in by whoever owns the queues and the registry. */
@@ -31,6 +33,11 @@ export function createMetrics (): GatewayMetrics {
       name: 'leocarte_intake_events_total',
       help: 'SGC card events received, by result (accepted, duplicate, conflict, invalid, unavailable)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    lateEvents: new Counter({
+      name: 'leocarte_late_events_total',
+      help: 'SGC events older than the card state already held (by occurredAt; at the same instant, an opposed state wins): kept in the timeline, not applied',
       registers: [registry],
     }),
     jobOutcomes: new Counter({

@@ -29,6 +29,7 @@ export function createIntake (options: {
         throw error
       }
       metrics.intakeEvents.inc({ result: result.status })
+      if (result.status === 'accepted' && !result.applied) metrics.lateEvents.inc()
       if (result.status === 'accepted' && result.applied) {
         const lane = laneOfState(event.card.state)
         await Promise.all(downstreams.map(async (downstream) => {
