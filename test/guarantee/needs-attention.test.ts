@@ -20,7 +20,7 @@ t.test('a -42 on opposition waits in "needs attention" until replayed', async (t
   t.match(entry, { downstream: 'izly', cardId, code: '-42', lane: 'oppose', version: 1 })
   await sleep(800) // several sweeps: a permanent fault is not retried on its own
   t.equal(callsFor(izly, 'OpposeSmartCard', idZdc).length, 0, 'no successful call')
-  t.equal(izly.listCalls().filter((call) => call.operation === 'OpposeSmartCard' && call.code === '-42').length, 1, 'tried once, not hammered')
+  t.equal(izly.listCalls().filter((call) => call.operation === 'OpposeSmartCard' && call.code === '-42').length, 2, 'each holder key (eppn, INE) tried once, not hammered')
 
   const metrics = await gateway.app?.inject({ method: 'GET', url: '/metrics' })
   t.match(metrics?.body, /leocarte_needs_attention\{downstream="izly"\} 1/)

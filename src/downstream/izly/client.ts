@@ -5,7 +5,7 @@ import type { IzlyOppositionReason, IzlyRightHolder, IzlySmartCard } from '../..
 import { DownstreamError } from '../errors.ts'
 import { httpUrl } from '../http-url.ts'
 import { maskPersonalData } from '../mask.ts'
-import { classifyIzlyFailure, IZLY_ALREADY_OPPOSED, IZLY_ERROR_CODES, type IzlyFailure } from './fault-classification.ts'
+import { classifyIzlyFailure, IZLY_ALREADY_OPPOSED, IZLY_ERROR_CODES, IZLY_UNKNOWN_HOLDER, type IzlyFailure } from './fault-classification.ts'
 import type {
   IzlyAccountStatus, IzlyBlockingStatus, IzlyCallContext, IzlyOppositionOutcome, IzlyPort,
   IzlyRightHolderStatus, IzlySmartCardStatus,
@@ -101,6 +101,7 @@ export async function createIzlyClient (options: IzlyClientOptions): Promise<Izl
       if (answer.ok) return answer.body.result === 'ALREADY_OPPOSED' ? 'already-opposed' : 'opposed'
       if (answer.failure.kind === 'izly-fault' && answer.failure.code === IZLY_ALREADY_OPPOSED) return 'already-opposed'
       if (isIzlyNotFound(answer.failure)) return 'not-found'
+      if (answer.failure.kind === 'izly-fault' && answer.failure.code === IZLY_UNKNOWN_HOLDER) return 'unknown-holder'
       throw toDownstreamError('OpposeSmartCard', answer.failure)
     },
 

@@ -38,6 +38,9 @@ export const IZLY_ERROR_CODES: Readonly<Record<string, string>> = {
 /** Opposing a card that is already opposed: success for the gateway. */
 export const IZLY_ALREADY_OPPOSED = '-9'
 
+/** "Client inconnu": no right holder under the key asked about; an opposition tries the holder's next key. */
+export const IZLY_UNKNOWN_HOLDER = '-42'
+
 /**
  * 401/403 mean an expired or rotated credential (ESUP-SGC re-authenticates and retries), 408 and
  * 429 ask to come back later, 5xx is Izly's own trouble. Every other status is a verdict on the request.
