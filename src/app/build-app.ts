@@ -15,6 +15,7 @@ import { docsRoutes } from './docs-routes.ts'
 import { healthRoutes } from './health-routes.ts'
 import { metricsRoutes } from './metrics-routes.ts'
 import { queueDashboard } from './queue-dashboard.ts'
+import { isRegistryUnavailable, sendRegistryUnavailable } from './registry-unavailable.ts'
 
 export interface BuildAppOptions {
   config: Config
@@ -54,6 +55,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     }, reply.elapsedTime / 1000)
   })
   app.setErrorHandler((error, request, reply) => {
+    if (isRegistryUnavailable(error)) return sendRegistryUnavailable(request, reply, error)
     const problem = problemFromError(error)
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
     return sendProblem(reply, problem)

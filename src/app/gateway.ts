@@ -66,13 +66,18 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const metrics = createMetrics()
   const keys = buildKeys(config.queue.prefix)
   const redis = {
-    intake: createRedis(config.redisUrl, 'intake'),
+    intake: createRedis(config.redisUrl, 'intake', undefined, config.redisRequestTimeoutMs),
     worker: createRedis(config.redisUrl, 'worker'),
   }
   for (const [use, connection] of Object.entries(redis)) {
     connection.on('error', (error: Error) => logger.warn({ err: error.message, use }, 'Redis connection error'))
   }
-  await Promise.all([redis.intake.connect(), redis.worker.connect()])
+  // The first attempt is waited for, never required: a gateway started while Redis is down serves liveness
+  // (200) and readiness (503) and keeps reconnecting (retryStrategy) instead of exiting into a crash loop;
+  // its workers start once Redis answers.
+  await Promise.all(Object.entries(redis).map(async ([use, connection]) => {
+    await connection.connect().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error), use }, 'Redis not reachable yet; reconnecting'))
+  }))
 
   // A downstream exists only when configured: without ESC_ROUTER_URL (and simulators off) no card
   // carries ESC work, so no job, no dirty mark and no sync record is spent on it.
@@ -81,8 +86,9 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const apiRegistry = new Registry({ redis: redis.intake, keys, downstreams })
   const workerRegistry = new Registry({ redis: redis.worker, keys, downstreams })
   // Intake enqueues on the fail-fast connection: an unreachable Redis is a 503, not a hung request.
-  const apiQueues = new SyncQueues(redis.intake, keys.bullPrefix(), downstreams)
-  const workerQueues = new SyncQueues(redis.worker, keys.bullPrefix(), downstreams)
+  const queueError = (error: Error): void => logger.warn({ err: error.message }, 'queue connection error')
+  const apiQueues = new SyncQueues(redis.intake, keys.bullPrefix(), downstreams, queueError)
+  const workerQueues = new SyncQueues(redis.worker, keys.bullPrefix(), downstreams, queueError)
 
   let url: string | undefined
   const workers: Worker[] = []
@@ -90,10 +96,10 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   let izly: IzlyPort | undefined
   let esc: EscPort | undefined
 
-  const intake = config.role === 'worker' ? undefined : createIntake({ registry: apiRegistry, queues: apiQueues, downstreams, logger, metrics })
+  const intake = config.role === 'worker' ? undefined : createIntake({ registry: apiRegistry, queues: apiQueues, downstreams, logger, metrics, deadlineMs: config.redisRequestTimeoutMs })
   const validity = config.role === 'worker'
     ? undefined
-    : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
+    : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, lookupDeadlineMs: config.redisRequestTimeoutMs, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
   const app = await buildApp({ config, logger, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, metrics, ...(validity !== undefined ? { validity } : {}) })
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
@@ -118,12 +124,17 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     } else {
       logger.info('ESC Router not configured (no ESC_ROUTER_URL, simulators off): the gateway syncs Izly only')
     }
-    for (const sync of syncs) {
-      for (const lane of LANES) {
-        workers.push(startSyncWorker({ connection: redis.worker, registry: workerRegistry, queues: workerQueues, sync, lane, config: config.queue, logger, metrics }))
+    const startWorkers = (): void => {
+      for (const sync of syncs) {
+        for (const lane of LANES) {
+          workers.push(startSyncWorker({ connection: redis.worker, registry: workerRegistry, queues: workerQueues, sync, lane, config: config.queue, logger, metrics }))
+        }
       }
+      sweeper = startSweeper({ registry: workerRegistry, queues: workerQueues, downstreams, intervalMs: config.queue.sweepIntervalMs, logger })
     }
-    sweeper = startSweeper({ registry: workerRegistry, queues: workerQueues, downstreams, intervalMs: config.queue.sweepIntervalMs, logger })
+    // A BullMQ worker whose first connection fails stops for good: workers start once Redis has answered.
+    if (redis.worker.status === 'ready') startWorkers()
+    else redis.worker.once('ready', startWorkers)
   }
 
   let closing: Promise<void> | undefined
@@ -135,7 +146,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     metrics,
     validity,
     workers,
-    sweeper,
+    get sweeper () { return sweeper },
     async close () {
       closing ??= (async () => {
         await app.close()

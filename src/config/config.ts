@@ -83,6 +83,11 @@ export interface Config {
   redisUrl: string
   /** True when REDIS_URL was given: the demo then never starts a private Redis. */
   redisUrlGiven: boolean
+  /**
+   * REDIS_REQUEST_TIMEOUT_MS: the longest a request waits for Redis before it is answered 503 with
+   * Retry-After (each command, and an intake or a validity lookup as a whole). Default 1000.
+   */
+  redisRequestTimeoutMs: number
   role: GatewayRole
   simulators: boolean
   izly: IzlyConfig

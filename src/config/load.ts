@@ -82,6 +82,7 @@ export function loadConfig (env: Env = process.env): Config {
     host: read('HOST') ?? '127.0.0.1',
     redisUrl: redis,
     redisUrlGiven: read('REDIS_URL') !== undefined,
+    redisRequestTimeoutMs: integer(read, 'REDIS_REQUEST_TIMEOUT_MS', 1000, 50, 60_000),
     role,
     simulators,
     izly: {

@@ -20,15 +20,18 @@ const JOB_OPTIONS: JobsOptions = {
 export class SyncQueues {
   readonly #queues = new Map<string, Queue<SyncJobData>>()
 
-  constructor (connection: Redis, prefix: string, downstreams: readonly DownstreamName[]) {
+  constructor (connection: Redis, prefix: string, downstreams: readonly DownstreamName[], onError: (error: Error) => void = () => {}) {
     for (const downstream of downstreams) {
       for (const lane of LANES) {
         const name = queueName(downstream, lane)
-        this.#queues.set(name, new Queue<SyncJobData>(name, {
+        const queue = new Queue<SyncJobData>(name, {
           connection,
           prefix,
           streams: { events: { maxLen: 1000 } },
-        }))
+        })
+        // A queue emits its connection's errors (Redis down at start-up): without a listener they would end the process.
+        queue.on('error', onError)
+        this.#queues.set(name, queue)
       }
     }
   }

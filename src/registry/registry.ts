@@ -9,6 +9,7 @@ import type { AttentionEntry } from './attention.ts'
 import type { CardIdentifierKind, RegistryKeys } from './keys.ts'
 import { defineRegistryCommands, type RegistryCommands } from './scripts.ts'
 import { type TimelineEntry, timelineEntry } from './timeline.ts'
+import { isRedisUnavailable } from './unavailable.ts'
 
 export interface RegistryOptions {
   redis: Redis
@@ -87,8 +88,11 @@ export class Registry implements IntakeService {
         if (status === 'duplicate') return { status, eventId: event.eventId, cardId: detail }
         if (status === 'conflict') return { status, eventId: event.eventId }
       }
-      throw new Error(`card ${cardId}: intake kept losing the race to concurrent events`)
+      // Contention, not a fault of the event: "send it again shortly" is the right answer.
+      throw new RegistryUnavailableError(new Error(`card ${cardId}: intake kept losing the race to concurrent events`))
     } catch (error) {
+      // Only unavailability is "send it again": a Lua error or a corrupt record is a 500 with an error log.
+      if (error instanceof RegistryUnavailableError || !isRedisUnavailable(error)) throw error
       throw new RegistryUnavailableError(error)
     }
   }

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino'
 import type { Test } from 'tap'
 import type { Config } from '../../src/config/config.ts'
 import { loadConfig } from '../../src/config/load.ts'
@@ -47,10 +48,10 @@ export interface TestGateway extends Gateway {
 }
 
 /** A whole gateway (API and workers) in this process, on the test Redis, closed and cleaned on teardown. */
-export async function startTestGateway (t: Test, options: { izlyEndpoint: string, escEndpoint?: EscEndpoint, prefix?: string, redisUrl?: string, role?: string, extra?: Record<string, string>, cleanup?: boolean }): Promise<TestGateway> {
+export async function startTestGateway (t: Test, options: { izlyEndpoint: string, escEndpoint?: EscEndpoint, prefix?: string, redisUrl?: string, role?: string, extra?: Record<string, string>, cleanup?: boolean, logger?: Logger }): Promise<TestGateway> {
   const prefix = options.prefix ?? uniquePrefix()
   const config = loadConfig(testEnv({ ...options, prefix }))
-  const gateway = await startGateway({ config, logger: createLogger(config.logLevel), listen: false })
+  const gateway = await startGateway({ config, logger: options.logger ?? createLogger(config.logLevel), listen: false })
   t.teardown(async () => {
     await gateway.close()
     if (options.cleanup !== false) {
