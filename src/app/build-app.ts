@@ -6,6 +6,7 @@ import type { IntakeService } from '../intake/intake-service.ts'
 import { createProblem, problemFromError, sendProblem } from '../intake/problem.ts'
 import { sgcIntakeRoutes } from '../intake/sgc-routes.ts'
 import type { GatewayMetrics } from '../observability/metrics.ts'
+import type { Breakers } from '../queue/breaker.ts'
 import type { SyncQueues } from '../queue/sync-queues.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { DownstreamName } from '../domain/downstream.ts'
@@ -27,6 +28,8 @@ export interface BuildAppOptions {
   /** Without one (a worker-only process), only health and metrics are served. */
   intake: IntakeService | undefined
   queues: SyncQueues
+  /** The downstreams' breakers, read by /metrics (left out of it without). */
+  breakers?: Breakers
   metrics: GatewayMetrics
   /** The CROUS validity interfaces (REST and SOAP), served with the intake. */
   validity?: ValidityApi
@@ -63,7 +66,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   app.setNotFoundHandler((request, reply) => sendProblem(reply, createProblem({ status: 404, code: 'not-found', detail: `${request.method} ${request.url.split('?')[0] ?? ''} does not exist` })))
 
   await app.register(healthRoutes, { redis: options.redis })
-  await app.register(metricsRoutes, { metrics, registry, queues, downstreams: options.downstreams })
+  await app.register(metricsRoutes, { metrics, registry, queues, downstreams: options.downstreams, deadlineMs: config.redisRequestTimeoutMs, ...(options.breakers !== undefined ? { breakers: options.breakers } : {}) })
   if (options.intake !== undefined) {
     await app.register(sgcIntakeRoutes({
       intake: options.intake,

@@ -14,7 +14,8 @@ import { createIzlyClient } from '../downstream/izly/client.ts'
 import { createIzlySync } from '../downstream/izly/izly-sync.ts'
 import type { IzlyPort } from '../downstream/izly/port.ts'
 import { createMetrics, type GatewayMetrics } from '../observability/metrics.ts'
-import { type Sweeper, startSweeper } from '../queue/sweeper.ts'
+import { Breakers } from '../queue/breaker.ts'
+import { createSweeper, scheduleSweeps, type Sweeper } from '../queue/sweeper.ts'
 import { SyncQueues } from '../queue/sync-queues.ts'
 import { startSyncWorker } from '../queue/sync-worker.ts'
 import { createIntake } from '../queue/wake-on-accept.ts'
@@ -93,6 +94,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   let url: string | undefined
   const workers: Worker[] = []
   let sweeper: Sweeper | undefined
+  let scheduled: Promise<Sweeper> | undefined
   let izly: IzlyPort | undefined
   let esc: EscPort | undefined
 
@@ -100,7 +102,8 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const validity = config.role === 'worker'
     ? undefined
     : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, lookupDeadlineMs: config.redisRequestTimeoutMs, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
-  const app = await buildApp({ config, logger, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, metrics, ...(validity !== undefined ? { validity } : {}) })
+  const breakerSettings = { failures: config.queue.breakerFailures, openMs: config.queue.breakerOpenMs, probeLeaseMs: config.queue.lockMs }
+  const app = await buildApp({ config, logger, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}) })
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
   }
@@ -124,13 +127,18 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     } else {
       logger.info('ESC Router not configured (no ESC_ROUTER_URL, simulators off): the gateway syncs Izly only')
     }
+    const breakers = new Breakers(redis.worker, keys, workerQueues, breakerSettings)
+    const sweeps = createSweeper({ registry: workerRegistry, queues: workerQueues, downstreams, logger })
+    // Passes by hand (tests, the admin API) or on the schedule; stop() ends this process's part of the schedule.
+    sweeper = { pass: sweeps.pass, sweep: sweeps.sweep, stop: async () => { await (await scheduled?.catch(() => undefined))?.stop() } }
     const startWorkers = (): void => {
       for (const sync of syncs) {
         for (const lane of LANES) {
-          workers.push(startSyncWorker({ connection: redis.worker, registry: workerRegistry, queues: workerQueues, sync, lane, config: config.queue, logger, metrics }))
+          workers.push(startSyncWorker({ connection: redis.worker, registry: workerRegistry, queues: workerQueues, breakers, sync, lane, config: config.queue, logger, metrics }))
         }
       }
-      sweeper = startSweeper({ registry: workerRegistry, queues: workerQueues, downstreams, intervalMs: config.queue.sweepIntervalMs, logger })
+      scheduled = scheduleSweeps({ connection: redis.worker, prefix: keys.bullPrefix(), sweeper: sweeps, intervalMs: config.queue.sweepIntervalMs, logger })
+      scheduled.catch((error: unknown) => logger.error({ err: error }, 'the sweep schedule could not be set up; lost wake-ups are not recovered until a restart'))
     }
     // A BullMQ worker whose first connection fails stops for good: workers start once Redis has answered.
     if (redis.worker.status === 'ready') startWorkers()

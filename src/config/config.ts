@@ -75,6 +75,15 @@ export interface QueueConfig {
   stalledCheckMs: number
   /** SWEEP_INTERVAL_MS: how often the sweeper re-enqueues lagging cards. Default 10 s. */
   sweepIntervalMs: number
+  /** BREAKER_FAILURES: failures of a downstream since its last answer that open its breaker; 0 never opens it. Default 5. */
+  breakerFailures: number
+  /** BREAKER_OPEN_MS: how long an open breaker waits before one call probes the downstream again. Default 15 s. */
+  breakerOpenMs: number
+  /**
+   * DOUBTFUL_FAULT_MAX_MS: how long a fault that may be passing or lasting (a 200 that is not the
+   * operation's answer, a refused credential) is retried before it needs attention. Default 1 h.
+   */
+  doubtfulFaultMaxMs: number
 }
 
 export interface Config {

@@ -34,7 +34,7 @@ t.test('a stalled Redis (SIGSTOP): intake, batch, validity, admin and readiness 
     await redis.stop('SIGKILL', true)
   })
   const izly = await testIzly(t)
-  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url, redisUrl: redis.url, role: 'api', cleanup: false, extra: { CROUS_API_KEYS: CROUS_API_KEY } })
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url, redisUrl: redis.url, role: 'api', cleanup: false, extra: { CROUS_API_KEYS: CROUS_API_KEY, REDIS_REQUEST_TIMEOUT_MS: '1000' } })
   const enabled = cardEvent({ state: 'ENABLED' })
   t.equal((await gateway.post(enabled)).status, 202)
 

@@ -3,6 +3,7 @@ import type { QueueConfig } from '../../src/config/config.ts'
 import type { DownstreamSync } from '../../src/downstream/types.ts'
 import { createLogger } from '../../src/observability/logger.ts'
 import { createMetrics } from '../../src/observability/metrics.ts'
+import { Breakers } from '../../src/queue/breaker.ts'
 import { SyncQueues } from '../../src/queue/sync-queues.ts'
 import { startSyncWorker } from '../../src/queue/sync-worker.ts'
 import { cardEvent } from '../fixtures/card-events.ts'
@@ -15,7 +16,7 @@ t.test('the card lease outlives a run longer than JOB_LOCK_MS, so the other lane
   const registry = testRegistry(redis, prefix)
   const queues = new SyncQueues(redis, registry.keys.bullPrefix(), ['izly'])
   const lockMs = 600
-  const config: QueueConfig = { prefix, opposeConcurrency: 1, enableConcurrency: 1, retryBaseMs: 50, retryMaxMs: 400, lockMs, stalledCheckMs: 1000, sweepIntervalMs: 300 }
+  const config: QueueConfig = { prefix, opposeConcurrency: 1, enableConcurrency: 1, retryBaseMs: 50, retryMaxMs: 400, lockMs, stalledCheckMs: 1000, sweepIntervalMs: 300, breakerFailures: 5, breakerOpenMs: 300, doubtfulFaultMaxMs: 60_000 }
   let started = false
   // An enablement is several calls, each bounded only by the call timeout: together they may exceed JOB_LOCK_MS.
   const slow: DownstreamSync = {
@@ -26,7 +27,8 @@ t.test('the card lease outlives a run longer than JOB_LOCK_MS, so the other lane
       return { remoteState: 'active', outcome: 'registered' }
     },
   }
-  const worker = startSyncWorker({ connection: redis, registry, queues, sync: slow, lane: 'enable', config, logger: createLogger('silent'), metrics: createMetrics() })
+  const breakers = new Breakers(redis, registry.keys, queues, { failures: 5, openMs: 300, probeLeaseMs: lockMs })
+  const worker = startSyncWorker({ connection: redis, registry, queues, breakers, sync: slow, lane: 'enable', config, logger: createLogger('silent'), metrics: createMetrics() })
   t.teardown(async () => {
     await worker.close()
     await queues.close()

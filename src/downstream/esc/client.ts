@@ -80,13 +80,17 @@ export function createEscClient (options: EscClientOptions): EscPort {
       bodyTimeout: settings.bodyTimeoutMs,
       maxRedirections: 0,
     }
+    let answer: Answer & { text: string }
     try {
       const response = await dispatcher.request(request)
       const text = await response.body.text()
-      return { status: response.statusCode, headers: response.headers, json: parseJson(text) }
+      answer = { status: response.statusCode, headers: response.headers, json: parseJson(text), text }
     } catch (error) {
       throw escError(call.operation, networkFailure(error))
     }
+    // The router answers JSON or nothing: a 2xx page of something else (a proxy's maintenance page) is no success.
+    if (isSuccess(answer.status) && answer.json === undefined && answer.text.trim() !== '') throw escError(call.operation, { kind: 'invalid-response', status: answer.status })
+    return answer
   }
 
   function fail (call: Call, answer: Answer): never {

@@ -139,6 +139,7 @@ function toDownstreamError (operation: IzlyOperation, failure: IzlyFailure): Dow
     code: verdict.code,
     message: `Izly ${operation} failed: ${describeFailure(failure)}`,
     transient: verdict.transient,
+    ...(verdict.doubtful === true ? { doubtful: true } : {}),
     ...(verdict.httpStatus === undefined ? {} : { httpStatus: verdict.httpStatus }),
     ...(failure.kind === 'http' && failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
     ...(failure.kind === 'izly-fault' && failure.field !== undefined ? { field: failure.field } : {}),

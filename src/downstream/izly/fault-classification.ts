@@ -19,6 +19,8 @@ export type IzlyFailure =
 
 export interface IzlyFailureVerdict {
   transient: boolean
+  /** Transient for a bounded time only (DownstreamError.doubtful): a refused credential, a 200 that is not the answer. */
+  doubtful?: boolean
   /** The Izly code when it gave one (`-42`), else `HTTP_<status>`, `SOAP_<faultcode>`, `TIMEOUT`, `INVALID_RESPONSE` or a network code. */
   code: string
   httpStatus?: number
@@ -55,32 +57,44 @@ export function classifyIzlyFailure (failure: IzlyFailure): IzlyFailureVerdict {
       return {
         // retryable can only add to the status rule: a 5xx stays worth retrying whatever the flag says.
         transient: failure.retryable || isTransientStatus(failure.httpStatus),
+        ...(isCredentialStatus(failure.httpStatus) ? { doubtful: true } : {}),
         code: failure.code !== '' ? failure.code : `HTTP_${failure.httpStatus}`,
         httpStatus: failure.httpStatus,
       }
     case 'soap-fault':
       return {
         transient: isTransientSoapFault(failure.faultcode, failure.transportStatus),
+        ...(isSecurityFault(failure.faultcode) || isCredentialStatus(failure.transportStatus) ? { doubtful: true } : {}),
         code: `SOAP_${localName(failure.faultcode)}`,
         httpStatus: failure.transportStatus,
       }
     case 'http':
-      return { transient: isTransientStatus(failure.status), code: `HTTP_${failure.status}`, httpStatus: failure.status }
+      return { transient: isTransientStatus(failure.status), ...(isCredentialStatus(failure.status) ? { doubtful: true } : {}), code: `HTTP_${failure.status}`, httpStatus: failure.status }
     case 'network':
       return { transient: true, code: failure.code }
     case 'timeout':
       return { transient: true, code: 'TIMEOUT' }
     case 'invalid-response':
-      return { transient: false, code: 'INVALID_RESPONSE', httpStatus: failure.status }
+      // A proxy's maintenance page served with 200 passes; a lasting one needs a human (doubtful).
+      return { transient: true, doubtful: true, code: 'INVALID_RESPONSE', httpStatus: failure.status }
   }
+}
+
+/** 401/403: an expired or rotated credential, or a wrong one: retried, but only for a bounded time. */
+function isCredentialStatus (status: number): boolean {
+  return status === 401 || status === 403
+}
+
+/** WS-Security failures (wsse:FailedAuthentication, wsse:InvalidSecurityToken...) are credential trouble. */
+function isSecurityFault (faultcode: string): boolean {
+  return /authentication|security|token/i.test(localName(faultcode))
 }
 
 function isTransientSoapFault (faultcode: string, transportStatus: number): boolean {
   // SOAP 1.1 sends every fault with 500, so only another status says something on its own.
   if (transportStatus !== 500 && isTransientStatus(transportStatus)) return true
   const name = localName(faultcode)
-  // WS-Security failures (wsse:FailedAuthentication, wsse:InvalidSecurityToken...) are credential trouble.
-  if (/authentication|security|token/i.test(name)) return true
+  if (isSecurityFault(faultcode)) return true
   // soap:Client says the request itself is wrong; soap:Server and anything else may pass later.
   return !/^client\b/i.test(name)
 }
