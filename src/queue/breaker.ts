@@ -38,10 +38,15 @@ export interface BreakerState {
   failures: number
   suspectSince: number
   draining: boolean
+  /** When the breaker last closed (epoch ms). */
+  closedAt: number
 }
 
 /** While oppositions drain, the enablement lane looks again this often, ms. */
 const DRAIN_POLL_MS = 1000
+
+/** Longest the enablement lane waits for oppositions after an outage: a steady stream of them never starves it. */
+const DRAIN_MAX_MS = 10 * 60_000
 
 export class Breakers {
   readonly #redis: Redis & RegistryCommands
@@ -59,8 +64,8 @@ export class Breakers {
   }
 
   async state (downstream: DownstreamName): Promise<BreakerState> {
-    const [openUntil, failures, suspectSince, draining] = await this.#redis.hmget(this.#keys.breaker(downstream), 'openUntil', 'failures', 'suspectSince', 'draining')
-    return { openUntil: Number(openUntil ?? 0), failures: Number(failures ?? 0), suspectSince: Number(suspectSince ?? 0), draining: draining === '1' }
+    const [openUntil, failures, suspectSince, draining, closedAt] = await this.#redis.hmget(this.#keys.breaker(downstream), 'openUntil', 'failures', 'suspectSince', 'draining', 'closedAt')
+    return { openUntil: Number(openUntil ?? 0), failures: Number(failures ?? 0), suspectSince: Number(suspectSince ?? 0), draining: draining === '1', closedAt: Number(closedAt ?? 0) }
   }
 
   /** Before a job calls `downstream`: pass (perhaps as the probe), or wait that long. */
@@ -76,8 +81,10 @@ export class Breakers {
       return { kind: 'wait', ms: Math.max(100, Math.min(left > 0 ? left : this.#settings.openMs, this.#settings.openMs)), reason: 'probing' }
     }
     if (lane === 'enable' && state.draining) {
-      const waiting = await this.#queues.queue(downstream, 'oppose').getJobCounts('wait', 'prioritized')
-      if ((waiting.wait ?? 0) + (waiting.prioritized ?? 0) > 0) return { kind: 'wait', ms: DRAIN_POLL_MS, reason: 'draining' }
+      // Oppositions first: until none waits or runs (jobs in back-off from before were promoted at the close).
+      const pending = await this.#queues.queue(downstream, 'oppose').getJobCounts('wait', 'prioritized', 'active')
+      const left = (pending.wait ?? 0) + (pending.prioritized ?? 0) + (pending.active ?? 0)
+      if (left > 0 && now - state.closedAt < DRAIN_MAX_MS) return { kind: 'wait', ms: DRAIN_POLL_MS, reason: 'draining' }
       await this.#redis.hdel(this.#keys.breaker(downstream), 'draining')
       await this.#release(downstream, 'enable')
     }

@@ -108,7 +108,9 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
           // confirmation back so the desired state is asserted once more, then retry.
           await registry.reopen(downstream, cardId)
           log.warn({ cardId, version: record.version }, 'card lease lost during the call: card reopened for another run')
-          throw new DownstreamError({ downstream, code: 'LEASE_LOST', message: `lease on ${downstream}/${cardId} lost during the call; retrying`, transient: true, outage: false })
+          const lost = new DownstreamError({ downstream, code: 'LEASE_LOST', message: `lease on ${downstream}/${cardId} lost during the call: confirmation refused, card reopened; retrying`, transient: true, outage: false })
+          await registry.appendActivity(downstream, cardId, timelineEntry('fault', { downstream, correlationId: record.eventId, version: record.version, code: lost.code, message: lost.message, transient: true, attempt: job.attemptsMade + 1 }))
+          throw lost
         }
         metrics.jobOutcomes.inc({ downstream, lane, outcome: result.outcome, code: '' })
         if (attention !== undefined) {

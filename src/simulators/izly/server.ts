@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { IZLY_WSDL_PATH } from '../../downstream/izly/wsdl-contract.ts'
 import { holdOrRefuse } from '../outage.ts'
 import { headerOf, listenAt, type SimulatorServerOptions, simulatorApp } from '../server.ts'
@@ -53,22 +53,29 @@ export async function startIzlySimulator (options: IzlySimulatorOptions = {}): P
   })
 
   app.post(SOAP_PATH, async (request, reply) => {
+    // A Fastify reply is thenable: the counted part hands back nothing, the handler returns the reply.
+    await controls.counted(async () => { await answerSoap(request, reply) })
+    return reply
+  })
+
+  async function answerSoap (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const handled = await holdOrRefuse(controls, closing.signal, request, reply, {
       record: () => controls.calls.push({ operation: operationOf(request), at: Date.now(), correlationId: headerOf(request, 'x-correlation-id'), httpStatus: 503, code: 'outage' }),
       contentType: 'text/plain',
       body: 'Izly simulator: outage',
     })
-    if (handled) return reply
+    if (handled) return
     const exchange: SoapExchange = {}
     const answer = await soapExchange.run(exchange, () =>
       soapService.processRequest(typeof request.body === 'string' ? request.body : '', { url: request.url, headers: request.headers }))
     if (exchange.bare !== undefined) {
       const { status, retryAfterSeconds } = exchange.bare
       if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
-      return reply.code(status).type('text/plain').send(`Izly simulator: scripted HTTP ${status}`)
+      reply.code(status).type('text/plain').send(`Izly simulator: scripted HTTP ${status}`)
+      return
     }
-    return reply.code(answer.statusCode).headers(answer.headers).send(answer.body)
-  })
+    reply.code(answer.statusCode).headers(answer.headers).send(answer.body)
+  }
 
   const base = await listenAt(app, options, 'Izly simulator')
   const url = `${base}${SOAP_PATH}`
