@@ -7,7 +7,8 @@
  * client does not compete for the server's event loop. Redis is the one on REDIS_URL / 127.0.0.1:6379.
  *
  * BENCH_QUICK=1 divides every count by ten, to try the script out; BENCH_PHASES=1,3 runs only those
- * phases (1 single intake, 2 batch intake, 3 opposition latency, 4 ESC client, 5 validity REST/SOAP),
+ * phases (1 single intake, 2 batch intake, 3 opposition latency, 4 ESC client, 5 validity REST/SOAP,
+ * 6 intake and validity with Izly up vs down with 20,000 pending: outage-bench.ts),
  * e.g. under --cpu-prof.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -22,6 +23,7 @@ import { TEST_SECRET, testEnv } from '../helpers/gateway.ts'
 import { cleanPrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.ts'
 import { BARE_PATH, startBareServer } from './bare.ts'
 import { benchEscClient } from './esc-client-bench.ts'
+import { benchOutage } from './outage-bench.ts'
 import { benchValidity } from './validity-bench.ts'
 import { benchEvent, benchIdZdc, izlySeedOf, range, signAll } from './events.ts'
 import { LoadClient } from './load-client.ts'
@@ -30,7 +32,7 @@ import { machineLine, percentile, type ProbeResult, type Row, renderResults, ren
 
 const SCALE = process.env.BENCH_QUICK === '1' ? 0.1 : 1
 const scaled = (count: number): number => Math.max(1, Math.round(count * SCALE))
-const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5').split(',').map((phase) => phase.trim()))
+const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5,6').split(',').map((phase) => phase.trim()))
 
 const SINGLE = { warmup: scaled(2_000), requests: scaled(20_000), concurrency: 64, connections: 32 }
 const BATCH = {
@@ -90,6 +92,7 @@ async function main (): Promise<void> {
     if (PHASES.has('3')) await oppositionLatency(redis, load)
     if (PHASES.has('4')) await escClient()
     if (PHASES.has('5')) await validity()
+    if (PHASES.has('6')) await outage(redis, load)
   } finally {
     await bare.close()
     await load.close()
@@ -139,6 +142,14 @@ async function validity (): Promise<void> {
   console.log('phase 5: validity REST and SOAP at saturation, and a foreign card with a warm router cache; baseline bare Fastify')
   await waitForQuiet(quietBudget)
   for (const row of await benchValidity()) rows.push({ ...row, digits: row.unit === 'ms' ? 1 : 0 })
+}
+
+async function outage (redis: Redis, load: LoadClient): Promise<void> {
+  console.log(`phase 6: one GATEWAY_ROLE=all process, single intake and validity REST with Izly up, then with Izly down and 20,000 oppositions pending`)
+  const result = await benchOutage(redis, load, quietBudget)
+  rows.push(...result.rows)
+  notes.push(...result.notes)
+  diagnostics.push(...result.diagnostics)
 }
 
 // --- Phase 1 and 2: intake throughput -----------------------------------------------------------
