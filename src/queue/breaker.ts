@@ -45,8 +45,11 @@ export interface BreakerState {
 /** While oppositions drain, the enablement lane looks again this often, ms. */
 const DRAIN_POLL_MS = 1000
 
-/** Longest the enablement lane waits for oppositions after an outage: a steady stream of them never starves it. */
-const DRAIN_MAX_MS = 10 * 60_000
+/**
+ * Longest the enablement lane waits for oppositions after an outage: a steady stream of them, or one in a
+ * long back-off of its own, never starves it.
+ */
+const DRAIN_MAX_MS = 60_000
 
 export class Breakers {
   readonly #redis: Redis & RegistryCommands
@@ -81,9 +84,10 @@ export class Breakers {
       return { kind: 'wait', ms: Math.max(100, Math.min(left > 0 ? left : this.#settings.openMs, this.#settings.openMs)), reason: 'probing' }
     }
     if (lane === 'enable' && state.draining) {
-      // Oppositions first: until none waits or runs (jobs in back-off from before were promoted at the close).
-      const pending = await this.#queues.queue(downstream, 'oppose').getJobCounts('wait', 'prioritized', 'active')
-      const left = (pending.wait ?? 0) + (pending.prioritized ?? 0) + (pending.active ?? 0)
+      // Oppositions first: until none waits, runs or is in back-off (those from before the outage are
+      // promoted at the close; one still delayed may be in the middle of being promoted).
+      const pending = await this.#queues.queue(downstream, 'oppose').getJobCounts('wait', 'prioritized', 'active', 'delayed')
+      const left = (pending.wait ?? 0) + (pending.prioritized ?? 0) + (pending.active ?? 0) + (pending.delayed ?? 0)
       if (left > 0 && now - state.closedAt < DRAIN_MAX_MS) return { kind: 'wait', ms: DRAIN_POLL_MS, reason: 'draining' }
       await this.#redis.hdel(this.#keys.breaker(downstream), 'draining')
       await this.#release(downstream, 'enable')

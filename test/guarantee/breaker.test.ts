@@ -70,6 +70,9 @@ t.test('when a probe goes through after an outage, the oppositions drain before 
   const enablements = Array.from({ length: 20 }, () => cardEvent({ state: 'ENABLED' }))
   t.equal((await gateway.postBatch([...enablements, ...oppositions])).status, 202)
   await waitFor('the breaker to open', async () => await breakerOpen(gateway, 'izly'))
+  // Jobs that passed the breaker just before it opened have met the outage by the time it probes.
+  const opened = izly.calls.length
+  await waitFor('a probe', () => izly.calls.length > opened && izly.concurrentCalls === 0)
   const fromOutage = izly.calls.length
 
   izly.setOutage('off')
