@@ -84,6 +84,12 @@ t.test('every bad value names its variable', async (t) => {
     [{ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '1000' }, 'RETRY_MAX_MS'],
     [{ IZLY_TIMEOUT_MS: '60000', JOB_LOCK_MS: '30000' }, 'JOB_LOCK_MS'],
     [{ REDIS_PREFIX: 'a:b' }, 'REDIS_PREFIX'],
+    [{ REDIS_REQUEST_TIMEOUT_MS: 'soon' }, 'REDIS_REQUEST_TIMEOUT_MS'],
+    [{ BREAKER_FAILURES: '-1' }, 'BREAKER_FAILURES'],
+    [{ BREAKER_OPEN_MS: '10' }, 'BREAKER_OPEN_MS'],
+    [{ DOUBTFUL_FAULT_MAX_MS: 'forever' }, 'DOUBTFUL_FAULT_MAX_MS'],
+    [{ OCCURRED_AT_MAX_AHEAD_SECONDS: '999999' }, 'OCCURRED_AT_MAX_AHEAD_SECONDS'],
+    [{ IZLY_API_URL: 'ftp://api.lescrous.fr' }, 'IZLY_API_URL'],
   ]
   for (const [env, variable] of bad) {
     let caught: unknown
