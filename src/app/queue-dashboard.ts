@@ -34,7 +34,7 @@ export interface QueueDashboardOptions {
  * - Cleaning failed jobs, removing a job or emptying a queue cannot lose an opposition: the card
  *   stays in the downstream's dirty set until its version is confirmed, and the sweeper
  *   (src/queue/sweeper.ts) re-enqueues every dirty card that is still behind and has no job in
- *   flight (a removed job's state is `unknown`), within about two `SWEEP_INTERVAL_MS`. A card waiting
+ *   flight (a removed job's state is `unknown`), within one `SWEEP_INTERVAL_MS` and a pass. A card waiting
  *   for an operator ("needs attention") is left alone by the sweeper either way; its replay is
  *   `POST /admin/v1/attention/.../replay`.
  * - Pausing an opposition lane, or setting a global rate limit or concurrency on it, would silently hold
