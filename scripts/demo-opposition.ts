@@ -1,19 +1,32 @@
 // Posts a signed ENABLED then DISABLED/LOST event to the gateway started by `npm start`, and shows
 // what the Izly and ESC Router simulators received and what the CROUS validity service answers.
-// Reads the addresses and generated secrets the demo left behind.
-import { readFileSync } from 'node:fs'
-import { DEMO_FILE } from '../src/app/demo.ts'
+// Reads the addresses (and the secrets the demo generated) from LEOCARTE_DEMO, which `npm start` prints;
+// secrets you configured yourself are taken from SGC_HMAC_SECRETS, ADMIN_TOKENS and CROUS_API_KEYS.
+import { DEMO_VARIABLE, type DemoInfo } from '../src/app/demo.ts'
 import { signBody } from '../src/intake/signature.ts'
 
-interface DemoInfo { gatewayUrl: string, secret: string, adminToken: string, crousApiKey: string, izlyControlUrl: string, escControlUrl: string }
-
-let demo: DemoInfo
-try {
-  demo = JSON.parse(readFileSync(DEMO_FILE, 'utf8')) as DemoInfo
-} catch {
-  process.stderr.write(`No running demo found (${DEMO_FILE}). Start one with: npm start\n`)
-  process.exit(1)
+function readDemo (): Required<DemoInfo> {
+  const raw = process.env[DEMO_VARIABLE]
+  let info: DemoInfo | undefined
+  try {
+    info = raw === undefined ? undefined : JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as DemoInfo
+  } catch {
+    info = undefined
+  }
+  if (info === undefined) {
+    process.stderr.write(`${DEMO_VARIABLE} is not set: start a demo with \`npm start\` and paste the command it prints\n`)
+    process.exit(1)
+  }
+  const first = (name: string): string => (process.env[name] ?? '').split(',')[0]?.trim() ?? ''
+  return {
+    ...info,
+    secret: info.secret ?? first('SGC_HMAC_SECRETS'),
+    adminToken: info.adminToken ?? first('ADMIN_TOKENS'),
+    crousApiKey: info.crousApiKey ?? first('CROUS_API_KEYS'),
+  }
 }
+
+const demo = readDemo()
 
 const cardId = `demo-${Date.now()}`
 const csn = Date.now().toString(16).toUpperCase().padStart(14, '0').slice(-14)

@@ -25,21 +25,27 @@ async function main (): Promise<void> {
   if (config.simulators) demo = await (await import('./app/demo.ts')).startDemo(config, logger)
   if (demo === null) process.exit(1)
   const effective = demo?.config ?? config
+  const refused = async (error: RedisPolicyError): Promise<never> => {
+    process.stderr.write(`leocarte-gateway: ${error.message}\n`)
+    try {
+      await demo?.close()
+    } finally {
+      process.exit(1)
+    }
+  }
   let gateway
   try {
     gateway = await startGateway({
       config: effective,
       logger,
+      // Redis answered only after the start, and is not fit for production: the same line, the same exit.
+      onRedisRefused: (error) => { void refused(error) },
       ...(demo !== undefined ? { izlyEndpoint: demo.izlyEndpoint, escEndpoint: demo.escEndpoint } : {}),
       // Foreign-card lookups of the validity service ask the ESC simulator's public status too, unless configured.
       ...(demo !== undefined && effective.validity.routerStatusUrl === undefined ? { routerStatusUrl: demo.escEndpoint.url } : {}),
     })
   } catch (error) {
-    if (error instanceof RedisPolicyError) {
-      process.stderr.write(`leocarte-gateway: ${error.message}\n`)
-      await demo?.close()
-      process.exit(1)
-    }
+    if (error instanceof RedisPolicyError) await refused(error)
     throw error
   }
   logger.info({ url: gateway.url, role: config.role }, 'gateway started')

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { DownstreamName } from '../domain/downstream.ts'
 import { createProblem, sendProblem } from '../intake/problem.ts'
-import { replayAttention } from '../queue/replay.ts'
+import { replayAttention, replayAttentionByCode } from '../queue/replay.ts'
 import type { SyncQueues } from '../queue/sync-queues.ts'
 import type { Registry } from '../registry/registry.ts'
 import { matchesSecret } from './secret-match.ts'
@@ -59,21 +59,40 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
     return { cardId, entries }
   })
 
-  app.get('/attention', async () => {
-    const entries = await registry.listAttention()
+  app.get<{ Querystring: { downstream?: string, code?: string } }>('/attention', async (request, reply) => {
+    const { downstream, code } = request.query
+    if (downstream !== undefined && !isDownstream(downstream)) return unknownDownstream(reply)
+    const entries = await registry.listAttention({ ...(downstream !== undefined ? { downstream } : {}), ...(typeof code === 'string' && code !== '' ? { code } : {}) })
     return { count: entries.length, entries }
+  })
+
+  // Every entry of one downstream and fault code at once: after a credential is renewed, hundreds wait on it.
+  app.post<{ Params: { downstream: string }, Querystring: { code?: string } }>('/attention/:downstream/replay', async (request, reply) => {
+    const { downstream } = request.params
+    const { code } = request.query
+    if (!isDownstream(downstream)) return unknownDownstream(reply)
+    if (typeof code !== 'string' || code === '') return sendProblem(reply, createProblem({ status: 400, code: 'code-required', detail: 'say which fault code to replay: ?code=HTTP_401 (GET /admin/v1/attention lists them)' }))
+    const replayed = await replayAttentionByCode(registry, queues, downstream, code, 'admin-api')
+    request.log.info({ downstream, code, replayed }, 'attention entries replayed')
+    return reply.code(202).send({ downstream, code, replayed })
   })
 
   app.post<{ Params: { downstream: string, cardId: string } }>('/attention/:downstream/:cardId/replay', async (request, reply) => {
     const { downstream, cardId } = request.params
-    if (!(downstreams as readonly string[]).includes(downstream)) {
-      return sendProblem(reply, createProblem({ status: 404, code: 'unknown-downstream', detail: `downstream must be one of ${downstreams.join(', ')}` }))
-    }
-    const outcome = await replayAttention(registry, queues, downstream as DownstreamName, cardId, 'admin-api')
+    if (!isDownstream(downstream)) return unknownDownstream(reply)
+    const outcome = await replayAttention(registry, queues, downstream, cardId, 'admin-api')
     if (outcome === 'unknown-card') return sendProblem(reply, createProblem({ status: 404, code: 'unknown-card', detail: `no card ${cardId}` }))
     if (outcome === 'not-waiting') return sendProblem(reply, createProblem({ status: 409, code: 'not-waiting', detail: `card ${cardId} has no ${downstream} work waiting for attention` }))
     return reply.code(202).send({ cardId, downstream, status: outcome })
   })
 
   app.get('/queues', async () => ({ queues: await queues.jobCounts() }))
+
+  function isDownstream (name: string): name is DownstreamName {
+    return (downstreams as readonly string[]).includes(name)
+  }
+
+  function unknownDownstream (reply: FastifyReply): FastifyReply {
+    return sendProblem(reply, createProblem({ status: 404, code: 'unknown-downstream', detail: `downstream must be one of ${downstreams.join(', ')}` }))
+  }
 }

@@ -6,6 +6,7 @@ import type { IntakeService } from '../intake/intake-service.ts'
 import { createProblem, problemFromError, sendProblem } from '../intake/problem.ts'
 import { sgcIntakeRoutes } from '../intake/sgc-routes.ts'
 import type { GatewayMetrics } from '../observability/metrics.ts'
+import type { Breakers } from '../queue/breaker.ts'
 import type { SyncQueues } from '../queue/sync-queues.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { DownstreamName } from '../domain/downstream.ts'
@@ -16,6 +17,7 @@ import { healthRoutes } from './health-routes.ts'
 import { metricsRoutes } from './metrics-routes.ts'
 import { readNoBodies } from './no-body.ts'
 import { queueDashboard } from './queue-dashboard.ts'
+import { isRegistryUnavailable, sendRegistryUnavailable } from './registry-unavailable.ts'
 import { securityHeaders } from './security-headers.ts'
 
 export interface BuildAppOptions {
@@ -30,6 +32,8 @@ export interface BuildAppOptions {
   /** Without one (a worker-only process), only health and metrics are served. */
   intake: IntakeService | undefined
   queues: SyncQueues
+  /** The downstreams' breakers, read by /metrics (left out of it without). */
+  breakers?: Breakers
   metrics: GatewayMetrics
   /** The CROUS validity interfaces (REST and SOAP), served with the intake. */
   validity?: ValidityApi
@@ -63,7 +67,8 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     // Whatever card.id intake accepts, the admin routes reach: find-my-way counts UTF-16 units.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // What the router refuses (a path segment that decodes to no character) is problem+json too.
-    frameworkErrors: (error, _request, reply) => sendProblem(reply, problemFromError(error)),
+    // (The reply is thenable: void says nothing waits for it to finish, as Fastify does not here.)
+    frameworkErrors: (error, _request, reply) => { void sendProblem(reply, problemFromError(error)) },
   })
   readNoBodies(app, config.bodyLimitBytes)
   securityHeaders(app)
@@ -81,6 +86,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     }, reply.elapsedTime / 1000)
   })
   app.setErrorHandler((error, request, reply) => {
+    if (isRegistryUnavailable(error)) return sendRegistryUnavailable(request, reply, error)
     const problem = problemFromError(error)
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
     return sendProblem(reply, problem)
@@ -88,13 +94,14 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   app.setNotFoundHandler((request, reply) => sendProblem(reply, createProblem({ status: 404, code: 'not-found', detail: `${request.method} ${request.url.split('?')[0] ?? ''} does not exist` })))
 
   await app.register(healthRoutes, { redis: options.redis, ...(options.isDraining !== undefined ? { isDraining: options.isDraining } : {}) })
-  await app.register(metricsRoutes, { metrics, registry, queues, downstreams: options.downstreams })
+  await app.register(metricsRoutes, { metrics, registry, queues, downstreams: options.downstreams, deadlineMs: config.redisRequestTimeoutMs, ...(options.breakers !== undefined ? { breakers: options.breakers } : {}) })
   if (options.intake !== undefined) {
     await app.register(sgcIntakeRoutes({
       intake: options.intake,
       secrets: config.sgcSecrets,
       bodyLimitBytes: config.bodyLimitBytes,
       batchBodyLimitBytes: config.batchBodyLimitBytes,
+      maxAheadSeconds: config.occurredAtMaxAheadSeconds,
     }))
     await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, downstreams: options.downstreams, tokens: config.adminTokens })
     await app.register(queueDashboard, { queues, tokens: config.adminTokens })

@@ -1,6 +1,3 @@
-import { writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { randomBytes } from 'node:crypto'
 import type { Config } from '../config/config.ts'
@@ -9,8 +6,21 @@ import { startIzlySimulator } from '../simulators/izly/server.ts'
 import type { EscEndpoint } from './gateway.ts'
 import { isListening, type LocalRedis, redisServerInstalled, startLocalRedis } from './local-redis.ts'
 
-/** Where the demo leaves its addresses and generated secrets for `npm run demo:opposition`. */
-export const DEMO_FILE = join(tmpdir(), 'leocarte-demo.json')
+/**
+ * The variable `npm run demo:opposition` reads the demo's addresses (and generated secrets) from: `npm start`
+ * prints it ready to paste. Nothing is written to disk, so no secret outlives the demo in a temp file.
+ */
+export const DEMO_VARIABLE = 'LEOCARTE_DEMO'
+
+/** What the demo tells `npm run demo:opposition`; a secret the operator configured is never printed. */
+export interface DemoInfo {
+  gatewayUrl: string
+  izlyControlUrl: string
+  escControlUrl: string
+  secret?: string
+  adminToken?: string
+  crousApiKey?: string
+}
 
 /** The demo's institution at the ESC simulator, when ESC_PIC does not name one. */
 export const DEMO_PIC = '999999999'
@@ -59,7 +69,14 @@ export async function startDemo (config: Config, logger: Logger): Promise<Demo |
       const adminToken = config.adminTokens[0] ?? ''
       const crousApiKey = config.crousApiKeys[0] ?? ''
       const soapUser = config.crousSoapUsers[0]
-      writeFileSync(DEMO_FILE, JSON.stringify({ gatewayUrl, secret, adminToken, crousApiKey, crousSoapUser: soapUser, izlyControlUrl: simulator.controlUrl, escControlUrl: escSimulator.controlUrl, escUrl: escSimulator.url, escToken: escEndpoint.token }, null, 2), { mode: 0o600 })
+      const info: DemoInfo = {
+        gatewayUrl: gatewayUrl ?? '',
+        izlyControlUrl: simulator.controlUrl,
+        escControlUrl: escSimulator.controlUrl,
+        ...(config.sgcSecretGenerated ? { secret } : {}),
+        ...(config.adminTokenGenerated ? { adminToken } : {}),
+        ...(config.crousApiKeyGenerated ? { crousApiKey } : {}),
+      }
       const lines = [
         '',
         'Léocarte gateway: local demonstration',
@@ -75,9 +92,10 @@ export async function startDemo (config: Config, logger: Logger): Promise<Demo |
         config.crousSoapUserGenerated ? `  CROUS SOAP user  ${soapUser?.user ?? ''} / ${soapUser?.password ?? ''}  (generated; set CROUS_SOAP_USERS to choose)` : '  CROUS SOAP user  from CROUS_SOAP_USERS',
         config.pseudonymKeyGenerated ? '  pseudonym key    generated for this run (set PSEUDONYM_KEY to keep holder keys and person references across restarts)' : '  pseudonym key    from PSEUDONYM_KEY',
         '',
-        'Try it:  npm run demo:opposition   (posts a signed ENABLED then DISABLED/LOST event and shows what Izly received)',
+        'Try it (posts a signed ENABLED then DISABLED/LOST event and shows what Izly received), in another terminal:',
+        `  ${DEMO_VARIABLE}=${Buffer.from(JSON.stringify(info)).toString('base64url')} npm run demo:opposition`,
         `Health:  ${gatewayUrl ?? ''}/health/ready    Metrics: ${gatewayUrl ?? ''}/metrics`,
-        `Validity (CROUS, see the README):  curl -H 'X-API-Key: ${crousApiKey}' ${gatewayUrl ?? ''}/crous/v1/cards/<csn|idZdc|escn>/validity    WSDL: ${gatewayUrl ?? ''}/crous/v1/soap?wsdl`,
+        `Validity (CROUS, see the README):  curl -H 'X-API-Key: ${config.crousApiKeyGenerated ? crousApiKey : '<one of CROUS_API_KEYS>'}' ${gatewayUrl ?? ''}/crous/v1/cards/<csn|idZdc|escn>/validity    WSDL: ${gatewayUrl ?? ''}/crous/v1/soap?wsdl`,
         '',
       ]
       process.stdout.write(lines.join('\n') + '\n')

@@ -14,13 +14,14 @@ import { announceIzlyTransport, createIzlyPort } from '../downstream/izly/create
 import { createIzlySync } from '../downstream/izly/izly-sync.ts'
 import type { IzlyPort } from '../downstream/izly/port.ts'
 import { createMetrics, type GatewayMetrics } from '../observability/metrics.ts'
-import { type Sweeper, startSweeper } from '../queue/sweeper.ts'
+import { Breakers } from '../queue/breaker.ts'
+import { createSweeper, scheduleSweeps, type Sweeper } from '../queue/sweeper.ts'
 import { SyncQueues } from '../queue/sync-queues.ts'
 import { startSyncWorker } from '../queue/sync-worker.ts'
 import { createIntake } from '../queue/wake-on-accept.ts'
 import { buildKeys } from '../registry/keys.ts'
 import { createRedis } from '../registry/redis.ts'
-import { checkRedisPolicy, recheckOnReconnect } from '../registry/redis-policy.ts'
+import { checkRedisPolicyWhenReady, RedisPolicyError } from '../registry/redis-policy.ts'
 import { closeWorkers } from '../queue/hand-back.ts'
 import { Registry } from '../registry/registry.ts'
 import { createValidityApi, type ValidityApi } from '../validity/validity-api.ts'
@@ -37,6 +38,11 @@ export interface GatewayOptions {
   listen?: boolean
   /** The ESC Router REST base asked about foreign cards; defaults to ESC_ROUTER_STATUS_URL, else ESC_ROUTER_URL. */
   routerStatusUrl?: string
+  /**
+   * Redis, unreachable at start, answered later and failed the policy check in refuse mode (the workers
+   * never start). A refusal at start throws from startGateway instead. Default: a fatal log line.
+   */
+  onRedisRefused?: (error: RedisPolicyError) => void
 }
 
 export interface EscEndpoint {
@@ -73,19 +79,33 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const metrics = createMetrics()
   const keys = buildKeys(config.queue.prefix, config.pseudonymKey)
   const redis = {
-    intake: createRedis({ ...config.redis, url: config.redisUrl }, 'intake'),
+    intake: createRedis({ ...config.redis, url: config.redisUrl }, 'intake', undefined, config.redisRequestTimeoutMs),
     worker: createRedis({ ...config.redis, url: config.redisUrl }, 'worker'),
   }
   for (const [use, connection] of Object.entries(redis)) {
     connection.on('error', (error: Error) => logger.warn({ err: error.message, use }, 'Redis connection error'))
   }
-  await Promise.all([redis.intake.connect(), redis.worker.connect()])
-  try {
-    await checkRedisPolicy(redis.intake, config.redis.policyCheck, logger)
-    recheckOnReconnect(redis.intake, logger)
-  } catch (error) {
-    await Promise.all([quit(redis.intake), quit(redis.worker)])
-    throw error
+  // The first attempt is waited for, never required: a gateway started while Redis is down serves liveness
+  // (200) and readiness (503) and keeps reconnecting (retryStrategy) instead of exiting into a crash loop;
+  // its workers start once Redis answers and has passed the policy check.
+  await Promise.all(Object.entries(redis).map(async ([use, connection]) => {
+    await connection.connect().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error), use }, 'Redis not reachable yet; reconnecting'))
+  }))
+  // The policy check runs when Redis first answers (now, or after the reconnections), then after every
+  // reconnection. Refused now: startGateway throws; refused later: onRedisRefused (main.ts exits 1).
+  const policyChecked = checkRedisPolicyWhenReady(redis.intake, config.redis.policyCheck, logger)
+  if (redis.intake.status === 'ready') {
+    try {
+      await policyChecked
+    } catch (error) {
+      await Promise.all([quit(redis.intake), quit(redis.worker)])
+      throw error
+    }
+  } else {
+    policyChecked.catch((error: unknown) => {
+      if (error instanceof RedisPolicyError && options.onRedisRefused !== undefined) options.onRedisRefused(error)
+      else logger.fatal({ err: error }, 'Redis policy check failed: the workers do not start')
+    })
   }
   let draining = false
 
@@ -96,20 +116,24 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const apiRegistry = new Registry({ redis: redis.intake, keys, downstreams })
   const workerRegistry = new Registry({ redis: redis.worker, keys, downstreams })
   // Intake enqueues on the fail-fast connection: an unreachable Redis is a 503, not a hung request.
-  const apiQueues = new SyncQueues(redis.intake, keys.bullPrefix(), downstreams)
-  const workerQueues = new SyncQueues(redis.worker, keys.bullPrefix(), downstreams)
+  const queueError = (error: Error): void => logger.warn({ err: error.message }, 'queue connection error')
+  const apiQueues = new SyncQueues(redis.intake, keys.bullPrefix(), downstreams, queueError)
+  const workerQueues = new SyncQueues(redis.worker, keys.bullPrefix(), downstreams, queueError)
 
   let url: string | undefined
+  let closing: Promise<void> | undefined
   const workers: Worker[] = []
   let sweeper: Sweeper | undefined
+  let scheduled: Promise<Sweeper> | undefined
   let izly: IzlyPort | undefined
   let esc: EscPort | undefined
 
-  const intake = config.role === 'worker' ? undefined : createIntake({ registry: apiRegistry, queues: apiQueues, downstreams, logger, metrics })
+  const intake = config.role === 'worker' ? undefined : createIntake({ registry: apiRegistry, queues: apiQueues, downstreams, logger, metrics, deadlineMs: config.redisRequestTimeoutMs })
   const validity = config.role === 'worker'
     ? undefined
-    : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
-  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, metrics, ...(validity !== undefined ? { validity } : {}) })
+    : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, lookupDeadlineMs: config.redisRequestTimeoutMs, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
+  const breakerSettings = { failures: config.queue.breakerFailures, openMs: config.queue.breakerOpenMs, probeLeaseMs: config.queue.lockMs }
+  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}) })
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
   }
@@ -128,15 +152,30 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     } else {
       logger.info('ESC Router not configured (no ESC_ROUTER_URL, simulators off): the gateway syncs Izly only')
     }
-    for (const sync of syncs) {
-      for (const lane of LANES) {
-        workers.push(startSyncWorker({ connection: redis.worker, registry: workerRegistry, queues: workerQueues, sync, lane, config: config.queue, logger, metrics }))
+    const breakers = new Breakers(redis.worker, keys, workerQueues, breakerSettings)
+    const sweeps = createSweeper({ registry: workerRegistry, queues: workerQueues, downstreams, logger })
+    // Passes by hand (tests, the admin API) or on the schedule; stop() ends this process's part of the schedule.
+    sweeper = { pass: sweeps.pass, sweep: sweeps.sweep, stop: async () => { await (await scheduled?.catch(() => undefined))?.stop() } }
+    const startWorkers = (): void => {
+      // A shutdown that came first wins: nothing starts on connections being closed.
+      if (closing !== undefined) return
+      for (const sync of syncs) {
+        for (const lane of LANES) {
+          workers.push(startSyncWorker({ connection: redis.worker, registry: workerRegistry, queues: workerQueues, breakers, sync, lane, config: config.queue, logger, metrics }))
+        }
       }
+      scheduled = scheduleSweeps({ connection: redis.worker, prefix: keys.bullPrefix(), sweeper: sweeps, intervalMs: config.queue.sweepIntervalMs, logger })
+      scheduled.catch((error: unknown) => logger.error({ err: error }, 'the sweep schedule could not be set up; lost wake-ups are not recovered until a restart'))
     }
-    sweeper = startSweeper({ registry: workerRegistry, queues: workerQueues, downstreams, intervalMs: config.queue.sweepIntervalMs, logger })
+    // A BullMQ worker whose first connection fails stops for good: workers start once Redis has answered
+    // (and passed the policy check; never, if it is refused).
+    const startWhenReady = (): void => {
+      if (redis.worker.status === 'ready') startWorkers()
+      else redis.worker.once('ready', startWorkers)
+    }
+    policyChecked.then(startWhenReady, () => {})
   }
 
-  let closing: Promise<void> | undefined
   return {
     app,
     url,
@@ -145,7 +184,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     metrics,
     validity,
     workers,
-    sweeper,
+    get sweeper () { return sweeper },
     beginDrain () {
       draining = true
     },

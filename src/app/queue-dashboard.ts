@@ -34,11 +34,14 @@ export interface QueueDashboardOptions {
  * - Cleaning failed jobs, removing a job or emptying a queue cannot lose an opposition: the card
  *   stays in the downstream's dirty set until its version is confirmed, and the sweeper
  *   (src/queue/sweeper.ts) re-enqueues every dirty card that is still behind and has no job in
- *   flight (a removed job's state is `unknown`), within about two `SWEEP_INTERVAL_MS`. A card waiting
+ *   flight (a removed job's state is `unknown`), within one `SWEEP_INTERVAL_MS` and a pass. A card waiting
  *   for an operator ("needs attention") is left alone by the sweeper either way; its replay is
  *   `POST /admin/v1/attention/.../replay`.
- * - Pausing a queue does stop its workers until it is resumed (a deliberate operator action the
- *   sweeper does not undo): pausing `izly-oppose` holds back every opposition.
+ * - Pausing an opposition lane, or setting a global rate limit or concurrency on it, would silently hold
+ *   back every opposition (the promise is that they go through, outages included): refused on the
+ *   `*-oppose` queues, as is "pause all". They remain possible on the enablement lanes. Whatever sets them
+ *   anyway (the BullMQ API, redis-cli) is loud: `leocarte_queue_paused` and `leocarte_queue_rate_limited`,
+ *   and an error log at every sweep while a queue is paused.
  * Adding a job and editing a job's data are refused: jobs must carry only the card id (no personal
  * data in a job, and the deterministic job id must match the card the job syncs).
  */
@@ -76,9 +79,15 @@ export async function queueDashboard (app: FastifyInstance, options: QueueDashbo
     options: {
       uiConfig: { boardTitle: 'Léocarte queues' },
       handlerHooks: {
-        before: ({ method, route }) => REFUSED_ACTIONS.has(`${method.toUpperCase()} ${route}`)
-          ? { allow: false, status: 403, message: 'jobs carry only a card id: add or edit none from the dashboard' }
-          : undefined,
+        before: ({ method, route, request }) => {
+          const action = `${method.toUpperCase()} ${route}`
+          if (REFUSED_ACTIONS.has(action)) return { allow: false, status: 403, message: 'jobs carry only a card id: add or edit none from the dashboard' }
+          const queueName = String((request?.params as Record<string, unknown> | undefined)?.queueName ?? '')
+          if (HOLDING_ACTIONS.has(action) && (queueName === '' || queueName.endsWith('-oppose'))) {
+            return { allow: false, status: 403, message: 'oppositions are never held back: pausing or limiting an opposition lane is refused (an outage holds it back by itself, through the breaker)' }
+          }
+          return undefined
+        },
       },
     },
   })
@@ -88,6 +97,14 @@ export async function queueDashboard (app: FastifyInstance, options: QueueDashbo
 const DASHBOARD_BODY_LIMIT_BYTES = 16 * 1024
 /** A `<link>` (stylesheet, font, icon) to another origin. */
 const EXTERNAL_LINK = /<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?\/\/[^>]*>/gi
+
+/** bull-board API routes that hold a queue back; refused on the opposition lanes (and "pause all", which has no queue). */
+const HOLDING_ACTIONS: ReadonlySet<string> = new Set([
+  'PUT /api/queues/pause',
+  'PUT /api/queues/:queueName/pause',
+  'PUT /api/queues/:queueName/rate-limit',
+  'PUT /api/queues/:queueName/concurrency',
+])
 
 /** bull-board API routes (method and route as bull-board declares them) that could put arbitrary data in a job. */
 const REFUSED_ACTIONS: ReadonlySet<string> = new Set([

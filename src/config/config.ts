@@ -12,11 +12,11 @@ export interface IzlyConfig {
    * IZLY_API_URL; with the simulators, IZLY_TRANSPORT picks the simulator's face (default soap).
    */
   transport: IzlyTransport
-  /** IZLY_SOAP_URL: the Izly card service endpoint; unset means the in-process simulator. */
+  /** IZLY_SOAP_URL: the Izly card service endpoint; unset (and no IZLY_API_URL) only with the simulators. */
   soapUrl: string | undefined
   username: string | undefined
   password: string | undefined
-  /** IZLY_API_URL: the API CROUS base (https://api.lescrous.fr, pre-production https://api-pp.nuonet.fr). */
+  /** IZLY_API_URL: the API CROUS base (https://api.lescrous.fr, pre-production https://api-pp.nuonet.fr); a configured Izly endpoint as IZLY_SOAP_URL is. */
   apiUrl: string | undefined
   /** IZLY_ACCESS_URL: the token server's base. Default https://acces.lescrous.fr. */
   accessUrl: string
@@ -102,6 +102,15 @@ export interface QueueConfig {
   stalledCheckMs: number
   /** SWEEP_INTERVAL_MS: how often the sweeper re-enqueues lagging cards. Default 10 s. */
   sweepIntervalMs: number
+  /** BREAKER_FAILURES: failures of a downstream since its last answer that open its breaker; 0 never opens it. Default 5. */
+  breakerFailures: number
+  /** BREAKER_OPEN_MS: how long an open breaker waits before one call probes the downstream again. Default 15 s. */
+  breakerOpenMs: number
+  /**
+   * DOUBTFUL_FAULT_MAX_MS: how long a fault that may be passing or lasting (a 200 that is not the
+   * operation's answer, a refused credential) is retried before it needs attention. Default 1 h.
+   */
+  doubtfulFaultMaxMs: number
 }
 
 export type RedisPolicyCheck = 'refuse' | 'warn'
@@ -140,6 +149,11 @@ export interface Config {
   redisUrlGiven: boolean
   redis: RedisConfig
   shutdown: ShutdownConfig
+  /**
+   * REDIS_REQUEST_TIMEOUT_MS: the longest a request waits for Redis before it is answered 503 with
+   * Retry-After (each command, and an intake or a validity lookup as a whole). Default 1000.
+   */
+  redisRequestTimeoutMs: number
   role: GatewayRole
   simulators: boolean
   izly: IzlyConfig
@@ -166,6 +180,8 @@ export interface Config {
    */
   pseudonymKey: string
   pseudonymKeyGenerated: boolean
+  /** OCCURRED_AT_MAX_AHEAD_SECONDS: how far an event's occurredAt may be ahead of its signature time. Default 300. */
+  occurredAtMaxAheadSeconds: number
   /** BODY_LIMIT_BYTES (every route but the batch) / BATCH_BODY_LIMIT_BYTES (the batch route only). Defaults 64 KiB / 8 MiB. */
   bodyLimitBytes: number
   batchBodyLimitBytes: number

@@ -25,11 +25,21 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function loadConfig (env: Env = process.env): Config {
   const read = (name: string): string | undefined => readVariable(env, name)
 
+  const redis = redisUrl(read)
   const izlySoapUrl = optionalUrl(read, 'IZLY_SOAP_URL')
   const izlyApiUrl = optionalUrl(read, 'IZLY_API_URL')
   const escUrl = optionalUrl(read, 'ESC_ROUTER_URL')
-  const simulators = parseSwitch(read, 'SIMULATORS', izlySoapUrl === undefined && izlyApiUrl === undefined && escUrl === undefined)
+  const esc = { token: escToken(read, escUrl), pic: pic(read, escUrl) }
+  // The bare demo: nothing points the gateway anywhere. Beside a configured Redis or downstream the
+  // simulators never switch on by themselves: a worker whose secret lacks its Izly URL would otherwise
+  // "oppose" real cards at an in-process simulator.
+  const redisGiven = read('REDIS_URL') !== undefined || read('REDIS_SENTINELS') !== undefined
+  const bareDemo = !redisGiven && izlySoapUrl === undefined && izlyApiUrl === undefined && escUrl === undefined
+  const simulators = parseSwitch(read, 'SIMULATORS', bareDemo)
+  // Exactly one Izly endpoint, or the simulators: an error naming IZLY_SOAP_URL and IZLY_API_URL otherwise.
   const izlyChoice = izlyTransport(read, simulators, izlySoapUrl, izlyApiUrl)
+  // Credentials are generated (and printed by the demo) only for the bare demo, never beside a configuration.
+  const generate = simulators && bareDemo
   const izlyUsername = read('IZLY_USERNAME')
   const izlyPassword = read('IZLY_PASSWORD')
   if ((izlyUsername === undefined) !== (izlyPassword === undefined)) {
@@ -44,7 +54,7 @@ export function loadConfig (env: Env = process.env): Config {
   let sgcSecrets = list(read('SGC_HMAC_SECRETS'))
   let sgcSecretGenerated = false
   if (sgcSecrets.length === 0 && role !== 'worker') {
-    if (!simulators) throw new ConfigError('SGC_HMAC_SECRETS', 'required: comma-separated secrets the SGC signs events with')
+    if (!generate) throw new ConfigError('SGC_HMAC_SECRETS', 'required: comma-separated secrets the SGC signs events with')
     sgcSecrets = [randomBytes(24).toString('base64url')]
     sgcSecretGenerated = true
   }
@@ -54,17 +64,17 @@ export function loadConfig (env: Env = process.env): Config {
 
   let adminTokens = list(read('ADMIN_TOKENS'))
   let adminTokenGenerated = false
-  if (adminTokens.length === 0 && simulators) {
+  if (adminTokens.length === 0 && generate) {
     adminTokens = [randomBytes(18).toString('base64url')]
     adminTokenGenerated = true
   }
 
   // The demo opens the validity interfaces with generated credentials, printed at start; elsewhere none means closed.
   let crousApiKeys = list(read('CROUS_API_KEYS'))
-  const crousApiKeyGenerated = crousApiKeys.length === 0 && simulators
+  const crousApiKeyGenerated = crousApiKeys.length === 0 && generate
   if (crousApiKeyGenerated) crousApiKeys = [randomBytes(18).toString('base64url')]
   let crousSoapUsers = soapUsers(read)
-  const crousSoapUserGenerated = crousSoapUsers.length === 0 && simulators
+  const crousSoapUserGenerated = crousSoapUsers.length === 0 && generate
   if (crousSoapUserGenerated) crousSoapUsers = [{ user: 'crous-demo', password: randomBytes(18).toString('base64url') }]
   const routerStatusUrl = optionalUrl(read, 'ESC_ROUTER_STATUS_URL') ?? escUrl
   const pseudonym = pseudonymKey(read, simulators)
@@ -72,9 +82,10 @@ export function loadConfig (env: Env = process.env): Config {
   const config: Config = {
     port: integer(read, 'PORT', 3000, 0, 65535),
     host: read('HOST') ?? '127.0.0.1',
-    redisUrl: redisUrl(read),
-    redisUrlGiven: read('REDIS_URL') !== undefined || read('REDIS_SENTINELS') !== undefined,
+    redisUrl: redis,
+    redisUrlGiven: redisGiven,
     redis: loadRedisConfig(read, { url: read('REDIS_URL'), simulators }),
+    redisRequestTimeoutMs: integer(read, 'REDIS_REQUEST_TIMEOUT_MS', 1000, 50, 60_000),
     role,
     simulators,
     izly: {
@@ -87,8 +98,8 @@ export function loadConfig (env: Env = process.env): Config {
     },
     esc: {
       url: escUrl,
-      token: escToken(read, escUrl),
-      pic: pic(read, escUrl),
+      token: esc.token,
+      pic: esc.pic,
       onDisable: oneOf<EscOnDisable>(read, 'ESC_ON_DISABLE', ['inactive', 'delete'], 'inactive'),
       cardType: oneOf<EscCardType>(read, 'ESC_CARD_TYPE', ESC_CARD_TYPES, 'SMART_NO_CDZ'),
       timeoutMs: integer(read, 'ESC_TIMEOUT_MS', 10_000, 100, 600_000),
@@ -123,6 +134,9 @@ export function loadConfig (env: Env = process.env): Config {
       lockMs: integer(read, 'JOB_LOCK_MS', 60_000, 1000, 3_600_000),
       stalledCheckMs: integer(read, 'STALLED_CHECK_MS', 15_000, 500, 3_600_000),
       sweepIntervalMs: integer(read, 'SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
+      breakerFailures: integer(read, 'BREAKER_FAILURES', 5, 0, 1_000_000),
+      breakerOpenMs: integer(read, 'BREAKER_OPEN_MS', 15_000, 50, 3_600_000),
+      doubtfulFaultMaxMs: integer(read, 'DOUBTFUL_FAULT_MAX_MS', 3_600_000, 0, 7 * 86_400_000),
     },
     http: {
       requestTimeoutMs: integer(read, 'REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
@@ -135,6 +149,7 @@ export function loadConfig (env: Env = process.env): Config {
       timeoutMs: integer(read, 'SHUTDOWN_TIMEOUT_MS', 30_000, 1000, 3_600_000),
       delayMs: integer(read, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     },
+    occurredAtMaxAheadSeconds: integer(read, 'OCCURRED_AT_MAX_AHEAD_SECONDS', 300, 0, 86_400),
     bodyLimitBytes: integer(read, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     batchBodyLimitBytes: integer(read, 'BATCH_BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
   }
@@ -167,7 +182,7 @@ function izlyTransport (read: Reader, simulators: boolean, soapUrl: string | und
     throw new ConfigError('IZLY_SOAP_URL, IZLY_API_URL', 'set exactly one: IZLY_SOAP_URL for the SOAP transport, or IZLY_API_URL for the API CROUS (REST), not both')
   }
   if (!simulators && soapUrl === undefined && apiUrl === undefined) {
-    throw new ConfigError('IZLY_SOAP_URL, IZLY_API_URL', 'one is required when SIMULATORS=off: IZLY_API_URL for the API CROUS (https://api.lescrous.fr, pre-production https://api-pp.nuonet.fr), or IZLY_SOAP_URL for a SOAP Izly card service')
+    throw new ConfigError('IZLY_SOAP_URL, IZLY_API_URL', 'one is required when SIMULATORS=off: IZLY_API_URL for the API CROUS (https://api.lescrous.fr, pre-production https://api-pp.nuonet.fr), or IZLY_SOAP_URL for a SOAP Izly card service; SIMULATORS=on runs the in-process simulators instead')
   }
   const implied = apiUrl !== undefined ? 'rest' : soapUrl !== undefined ? 'soap' : undefined
   const transport = oneOf<'soap' | 'rest'>(read, 'IZLY_TRANSPORT', ['soap', 'rest'], implied ?? 'soap')

@@ -1,4 +1,6 @@
 import type { CardData, CardEvent, Holder } from './card-event.ts'
+import { OPPOSED_STATES } from './card-state.ts'
+import { parseEventTime } from './event-time.ts'
 
 /**
  * The desired state of one card: the merge of every event applied so far. `version` grows by one
@@ -26,12 +28,15 @@ export type MergeOutcome =
 
 /**
  * Applies an event to the current record. An event older than the one that set the current state
- * (by occurredAt; ties go to the later arrival) is not applied, so a late event never rolls a card back.
- * Fields the event omits keep their held value: a later event may carry less than the first one.
+ * (by occurredAt) is not applied, so a late event never rolls a card back. At the same instant the
+ * opposed state wins (an opposed card is made usable again only by a newer event); otherwise the later
+ * arrival does. Fields the event omits keep their held value: a later event may carry less than the first one.
  */
 export function mergeEvent (current: CardRecord | undefined, event: CardEvent, acceptedAtMs: number): MergeOutcome {
-  const occurredAtMs = Date.parse(event.occurredAt)
-  if (current !== undefined && occurredAtMs < current.occurredAtMs) {
+  const occurredAtMs = parseEventTime(event.occurredAt)
+  // The intake adapters refuse such an event with a 400; reaching here is a bug, never a silent NaN.
+  if (occurredAtMs === undefined) throw new RangeError(`occurredAt of event ${event.eventId} is not an RFC 3339 date-time`)
+  if (current !== undefined && isLate(current, event, occurredAtMs)) {
     return { applied: false, reason: 'late' }
   }
   const card: CardData = { ...current?.card, ...dropUndefined(event.card), id: event.card.id, state: event.card.state }
@@ -51,6 +56,11 @@ export function mergeEvent (current: CardRecord | undefined, event: CardEvent, a
       acceptedAtMs,
     },
   }
+}
+
+function isLate (current: CardRecord, event: CardEvent, occurredAtMs: number): boolean {
+  if (occurredAtMs !== current.occurredAtMs) return occurredAtMs < current.occurredAtMs
+  return OPPOSED_STATES.has(current.card.state) && !OPPOSED_STATES.has(event.card.state)
 }
 
 function dropUndefined<T extends object> (value: T): Partial<T> {

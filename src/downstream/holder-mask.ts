@@ -22,6 +22,8 @@ export function maskedFault (fault: DownstreamError, record: CardRecord): Downst
     code: maskValues(fault.code, values).slice(0, 64),
     message: mask(fault.message),
     transient: fault.transient,
+    ...(fault.doubtful ? { doubtful: true } : {}),
+    outage: fault.outage,
     ...(fault.httpStatus === undefined ? {} : { httpStatus: fault.httpStatus }),
     ...(fault.retryAfterMs === undefined ? {} : { retryAfterMs: fault.retryAfterMs }),
     ...(fault.field === undefined ? {} : { field: mask(fault.field) }),

@@ -13,6 +13,8 @@ export interface BatchEventResult {
   /** Null when the event had no usable `eventId`. */
   eventId: string | null
   status: BatchEventStatus
+  /** For an event stored now: whether it set the card's state (false: older than the state held, history only). */
+  applied?: boolean
   errors?: FieldError[]
 }
 
@@ -77,7 +79,7 @@ export async function acceptBatch (events: readonly unknown[], options: AcceptBa
       try {
         const result = await intake.accept(event, fingerprint)
         if (result.status === 'accepted') acceptedCount++
-        results[index] = { index, eventId, status: result.status }
+        results[index] = result.status === 'accepted' ? { index, eventId, status: result.status, applied: result.applied } : { index, eventId, status: result.status }
         log.info({ eventId, cardId: event.card.id, status: result.status }, 'batch card event processed')
       } catch (error) {
         if (!failed) failure = error

@@ -1,16 +1,19 @@
 import { createHash } from 'node:crypto'
 import type { CardEvent } from '../domain/card-event.ts'
+import { canonicalEventTime } from '../domain/event-time.ts'
 
 /**
  * A schema-valid SGC card event (SPEC §3) as the normalised `CardEvent`. The schema already fixes the
- * shape, so the only changes are letter case: the chip serial upper-case, as CROUS keys cards by it,
- * and the ESCN lower-case, the router's form.
+ * shape, so the only changes are letter case (the chip serial upper-case, as CROUS keys cards by it,
+ * and the ESCN lower-case, the router's form) and `occurredAt` in its canonical RFC 3339 spelling.
  * The input is copied, never modified.
  */
 export function normaliseCardEvent (validated: unknown): CardEvent {
   const event = structuredClone(validated) as CardEvent
   if (event.card.csn !== undefined) event.card.csn = event.card.csn.toUpperCase()
   if (event.card.escn !== undefined) event.card.escn = event.card.escn.toLowerCase()
+  // The instant as written, the canonical way (a leap second as :59.999): what Izly receives as cancelDate.
+  event.occurredAt = canonicalEventTime(event.occurredAt) ?? event.occurredAt
   return event
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { illFormedFields } from '../domain/well-formed-text.ts'
 import { acceptBatch } from './accept-batch.ts'
 import { loadCardEventValidators } from './card-event-schema.ts'
+import { DEFAULT_MAX_AHEAD_SECONDS, occurredAtProblems, signatureTime } from './event-time-check.ts'
 import type { IntakeResult, IntakeService } from './intake-service.ts'
 import { REGISTRY_RETRY_AFTER_SECONDS, RegistryUnavailableError } from './intake-service.ts'
 import { fingerprint, normaliseCardEvent } from './normalise.ts'
@@ -21,6 +22,8 @@ export interface SgcIntakeRoutesOptions {
   batchConcurrency?: number
   /** Clock for the signature freshness check, in milliseconds since the epoch. @defaultValue Date.now */
   now?: () => number
+  /** How far `occurredAt` may be ahead of the signature's `t`, seconds. @defaultValue 300 */
+  maxAheadSeconds?: number
 }
 
 export const CARD_EVENTS_PATH = '/sgc/v1/card-events'
@@ -39,9 +42,17 @@ export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPlugin
   const settings = checkOptions(options)
   const validators = loadCardEventValidators()
   const { intake } = settings
-  // Ill-formed Unicode first: a lone surrogate in an identifier would alias another card in Redis.
-  const validateCardEvent = (value: unknown): FieldError[] => [...illFormedFields(value), ...validators.validateCardEvent(value)]
   const signatures = new WeakMap<FastifyRequest, SignatureInProgress>()
+  /**
+   * Ill-formed Unicode first (a lone surrogate in an identifier would alias another card in Redis), the
+   * schema, then the event time against the request's signature time.
+   */
+  const eventValidator = (request: FastifyRequest) => (value: unknown): FieldError[] => {
+    const errors = [...illFormedFields(value), ...validators.validateCardEvent(value)]
+    if (errors.length > 0) return errors
+    const signedAt = signatureTime(request.headers['x-signature']) ?? Math.floor(settings.now() / 1000)
+    return occurredAtProblems(value, signedAt, settings.maxAheadSeconds)
+  }
 
   return async function sgcIntake (fastify: FastifyInstance): Promise<void> {
     // The signature covers the body bytes as sent, so JSON is parsed only after it is checked.
@@ -75,7 +86,7 @@ export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPlugin
     })
 
     fastify.post(CARD_EVENTS_PATH, { bodyLimit: settings.bodyLimitBytes }, async (request, reply) => {
-      const errors = validateCardEvent(request.body)
+      const errors = eventValidator(request)(request.body)
       if (errors.length > 0) {
         request.log.info({ fields: errors.map((error) => error.field) }, 'card event refused: invalid')
         return sendProblem(reply, createProblem({
@@ -101,7 +112,7 @@ export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPlugin
           detail: `eventId ${event.eventId} was already accepted with a different content; nothing changed`,
         }))
       }
-      return reply.code(202).send({ eventId: event.eventId, status: 'accepted', duplicate: result.status === 'duplicate' })
+      return reply.code(202).send({ eventId: event.eventId, status: 'accepted', duplicate: result.status === 'duplicate', ...(result.status === 'accepted' ? { applied: result.applied } : {}) })
     })
 
     fastify.post(CARD_EVENTS_BATCH_PATH, { bodyLimit: settings.batchBodyLimitBytes }, async (request, reply) => {
@@ -119,7 +130,7 @@ export function sgcIntakeRoutes (options: SgcIntakeRoutesOptions): FastifyPlugin
       const { events } = request.body as { events: unknown[] }
       const outcome = await acceptBatch(events, {
         intake,
-        validateCardEvent,
+        validateCardEvent: eventValidator(request),
         concurrency: settings.batchConcurrency,
         log: request.log,
       })
@@ -144,6 +155,7 @@ interface IntakeSettings {
   batchBodyLimitBytes: number
   batchConcurrency: number
   now: () => number
+  maxAheadSeconds: number
 }
 
 function checkOptions (options: SgcIntakeRoutesOptions): IntakeSettings {
@@ -154,15 +166,16 @@ function checkOptions (options: SgcIntakeRoutesOptions): IntakeSettings {
     batchBodyLimitBytes = 8 * 1024 * 1024,
     batchConcurrency = 32,
     now = Date.now,
+    maxAheadSeconds = DEFAULT_MAX_AHEAD_SECONDS,
   } = options
   if (typeof intake?.accept !== 'function') throw new TypeError('sgcIntakeRoutes: intake must be an IntakeService')
   if (!Array.isArray(secrets) || secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret === '')) {
     throw new TypeError('sgcIntakeRoutes: secrets must list at least one non-empty secret')
   }
-  for (const [name, value] of Object.entries({ bodyLimitBytes, batchBodyLimitBytes, batchConcurrency })) {
+  for (const [name, value] of Object.entries({ bodyLimitBytes, batchBodyLimitBytes, batchConcurrency, maxAheadSeconds })) {
     if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`sgcIntakeRoutes: ${name} must be a positive integer`)
   }
-  return { intake, secrets: [...secrets], bodyLimitBytes, batchBodyLimitBytes, batchConcurrency, now }
+  return { intake, secrets: [...secrets], bodyLimitBytes, batchBodyLimitBytes, batchConcurrency, now, maxAheadSeconds }
 }
 
 const INVALID_JSON = Symbol('invalid JSON')

@@ -14,21 +14,28 @@ const JOB_OPTIONS: JobsOptions = {
   // A finished job is removed so its id is free for the card's next wake-up.
   removeOnComplete: true,
   removeOnFail: false,
+  // One stack trace, not one per retry: a job retried all day keeps a constant size in Redis.
+  stackTraceLimit: 1,
 }
 
 /** The BullMQ queues, one per (downstream, lane), and the one way work is put on them. */
 export class SyncQueues {
   readonly #queues = new Map<string, Queue<SyncJobData>>()
+  readonly downstreams: readonly DownstreamName[]
 
-  constructor (connection: Redis, prefix: string, downstreams: readonly DownstreamName[]) {
+  constructor (connection: Redis, prefix: string, downstreams: readonly DownstreamName[], onError: (error: Error) => void = () => {}) {
+    this.downstreams = downstreams
     for (const downstream of downstreams) {
       for (const lane of LANES) {
         const name = queueName(downstream, lane)
-        this.#queues.set(name, new Queue<SyncJobData>(name, {
+        const queue = new Queue<SyncJobData>(name, {
           connection,
           prefix,
           streams: { events: { maxLen: 1000 } },
-        }))
+        })
+        // A queue emits its connection's errors (Redis down at start-up): without a listener they would end the process.
+        queue.on('error', onError)
+        this.#queues.set(name, queue)
       }
     }
   }
@@ -65,6 +72,27 @@ export class SyncQueues {
     const job = await this.queue(downstream, lane).getJob(jobIdFor(cardId))
     if (job !== undefined && await job.isFailed()) await job.remove()
     await this.wake(downstream, lane, cardId)
+  }
+
+  /** Where a card's job of each lane lives in Redis, and each lane's failed set: what the sweep page script reads. */
+  jobKeys (downstream: DownstreamName): { oppose: string, enable: string, opposeFailed: string, enableFailed: string } {
+    const oppose = this.queue(downstream, 'oppose')
+    const enable = this.queue(downstream, 'enable')
+    return { oppose: oppose.toKey(''), enable: enable.toKey(''), opposeFailed: oppose.toKey('failed'), enableFailed: enable.toKey('failed') }
+  }
+
+  /** The sweeper's wake-ups, many at once: a job BullMQ left failed is replaced, as by rewake. */
+  async rewakeMany (downstream: DownstreamName, cards: ReadonlyArray<{ cardId: string, lane: Lane }>): Promise<void> {
+    for (const lane of LANES) {
+      const queue = this.queue(downstream, lane)
+      const ids = cards.filter((card) => card.lane === lane).map((card) => card.cardId)
+      if (ids.length === 0) continue
+      for (const cardId of ids) {
+        const job = await queue.getJob(jobIdFor(cardId))
+        if (job !== undefined && await job.isFailed()) await job.remove()
+      }
+      await queue.addBulk(ids.map((cardId) => ({ name: 'sync', data: { cardId }, opts: { ...JOB_OPTIONS, jobId: jobIdFor(cardId) } })))
+    }
   }
 
   /** Whether some job for the card is waiting, delayed or running in `lane`. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { DelayedError, type Job, WaitingError, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
@@ -9,10 +10,11 @@ import { type Lane, laneOf } from '../domain/downstream.ts'
 import { DownstreamError } from '../downstream/errors.ts'
 import { maskedFault } from '../downstream/holder-mask.ts'
 import type { DownstreamSync, SyncResult } from '../downstream/types.ts'
-import type { GatewayMetrics } from '../observability/metrics.ts'
+import { type GatewayMetrics, metricCode } from '../observability/metrics.ts'
 import type { Registry } from '../registry/registry.ts'
 import { timelineEntry } from '../registry/timeline.ts'
 import { retryDelayMs } from './backoff.ts'
+import type { Breakers, Passage } from './breaker.ts'
 import { HandedBack, unlessHandedBack } from './hand-back.ts'
 import { queueName, type SyncJobData } from './lanes.ts'
 import { BACKOFF_TYPE, type SyncQueues } from './sync-queues.ts'
@@ -21,6 +23,7 @@ export interface SyncWorkerOptions {
   connection: Redis
   registry: Registry
   queues: SyncQueues
+  breakers: Breakers
   sync: DownstreamSync
   lane: Lane
   config: QueueConfig
@@ -31,13 +34,18 @@ export interface SyncWorkerOptions {
 /** Rounds one job may run when the desired state keeps moving under it, before handing over. */
 const MAX_ROUNDS = 20
 
+/** Longest downstream message kept in a timeline line or an attention entry: storage per card stays bounded. */
+const MAX_MESSAGE = 300
+
 /**
  * A level-triggered sync worker for one (downstream, lane): a job means "bring this downstream in
  * line with card C". It reads the desired state when it runs, does what the gap requires, records the
- * confirmed version and runs again if the desired version moved meanwhile (SPEC §10).
+ * confirmed version and runs again if the desired version moved meanwhile (SPEC §10). Before it calls
+ * the downstream it passes the downstream's breaker (breaker.ts): while the breaker is open the job goes
+ * back to its queue, which the breaker holds back, instead of calling.
  */
 export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData> {
-  const { registry, queues, sync, lane, config, logger, metrics } = options
+  const { registry, queues, breakers, sync, lane, config, logger, metrics } = options
   const downstream = sync.name
   const log = logger.child({ downstream, lane })
 
@@ -49,6 +57,9 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
     stalledInterval: config.stalledCheckMs,
     // A job whose worker died goes back to wait however often it happens; it is never failed for it.
     maxStalledCount: Number.MAX_SAFE_INTEGER,
+    // BullMQ applies a queue's rate limit (how the breaker holds a lane back) only to workers that have a
+    // limiter; this one never limits anything by itself.
+    limiter: { max: 1_000_000_000, duration: 1000 },
     settings: {
       backoffStrategy: (attemptsMade, type, error) => {
         if (type !== BACKOFF_TYPE) throw new Error(`unknown back-off ${type ?? ''}`)
@@ -81,13 +92,20 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
       throw new DelayedError()
     }
     const stopRenewing = keepLease(cardId, lease)
+    let passage: Passage | undefined
     try {
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const standing = await registry.standing(downstream, cardId)
         if (standing.status !== 'behind') return standing.status
         const { record, confirmed, attention } = standing
 
-        const result = await unlessHandedBack(applyOnce(record, confirmed, job), signal)
+        passage ??= await breakers.enter(downstream, lane)
+        if (passage.kind === 'wait') {
+          // Back to the queue without an attempt; the whole lane waits (every process), nothing spins.
+          await breakers.hold(downstream, lane, passage.ms)
+          throw Worker.RateLimitError()
+        }
+        const result = await unlessHandedBack(applyOnce(record, confirmed, job, passage), signal)
         if (result === undefined) return 'needs-attention'
         const desired = await registry.confirm({
           downstream,
@@ -105,13 +123,15 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
           // confirmation back so the desired state is asserted once more, then retry.
           await registry.reopen(downstream, cardId)
           log.warn({ cardId, version: record.version }, 'card lease lost during the call: card reopened for another run')
-          throw new Error(`lease on ${downstream}/${cardId} lost during the call; retrying`)
+          const lost = new DownstreamError({ downstream, code: 'LEASE_LOST', message: `lease on ${downstream}/${cardId} lost during the call: confirmation refused, card reopened; retrying`, transient: true, outage: false })
+          await registry.appendActivity(downstream, cardId, timelineEntry('fault', { downstream, correlationId: record.eventId, version: record.version, code: lost.code, message: lost.message, transient: true, attempt: job.attemptsMade + 1 }))
+          throw lost
         }
         metrics.jobOutcomes.inc({ downstream, lane, outcome: result.outcome, code: '' })
         if (attention !== undefined) {
           // A newer SGC state went through: the fault met at an older version no longer needs a human.
           await registry.clearAttention(downstream, cardId)
-          await registry.appendTimeline(cardId, timelineEntry('attention', { downstream, version: attention.version, cleared: 'superseded by a newer state' }))
+          await registry.appendActivity(downstream, cardId, timelineEntry('attention', { downstream, version: attention.version, cleared: 'superseded by a newer state' }))
         }
         if (isOppositionDone(record, result)) {
           metrics.oppositionLag.observe({ downstream }, Math.max(0, Date.now() - record.occurredAtMs) / 1000)
@@ -142,50 +162,83 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
     return () => clearInterval(timer)
   }
 
-  /** One attempt at the downstream; undefined when a permanent fault put the work in "needs attention". */
-  async function applyOnce (record: CardRecord, confirmed: SyncRecord, job: Job<SyncJobData>): Promise<SyncResult | undefined> {
+  /**
+   * One attempt at the downstream; undefined when a permanent fault put the work in "needs attention".
+   * Tells the breaker what the downstream did: answered (a success or a verdict on this card), or failed to serve.
+   */
+  async function applyOnce (record: CardRecord, confirmed: SyncRecord, job: Job<SyncJobData>, passage: Extract<Passage, { kind: 'pass' }>): Promise<SyncResult | undefined> {
     const cardId = record.card.id
     const correlationId = record.eventId
     const jobLog = log.child({ cardId, correlationId, version: record.version })
+    const calls: Array<Record<string, unknown>> = []
+    let result: SyncResult
     try {
-      return await sync.apply(record, confirmed, {
+      result = await sync.apply(record, confirmed, {
         correlationId,
         log: jobLog,
-        record: async (fields) => await registry.appendTimeline(cardId, timelineEntry('call', { downstream, correlationId, ...fields })),
+        record: async (fields) => {
+          calls.push(fields)
+          await registry.appendActivity(downstream, cardId, timelineEntry('call', { downstream, correlationId, ...fields }))
+        },
       })
     } catch (error) {
-      // Masked before it goes anywhere: a downstream's text may echo the holder's name.
-      const fault = maskedFault(asDownstreamError(error, downstream), record)
-      await registry.appendTimeline(cardId, timelineEntry('fault', {
-        downstream, correlationId, version: record.version, code: fault.code, message: fault.message,
-        transient: fault.transient, attempt: job.attemptsMade + 1,
-      }))
-      metrics.jobOutcomes.inc({ downstream, lane, outcome: fault.transient ? 'transient-fault' : 'permanent-fault', code: fault.code })
-      if (fault.transient) {
-        jobLog.warn({ code: fault.code, attempt: job.attemptsMade + 1, err: fault.message }, 'transient fault, will retry')
+      // Masked before it goes anywhere (activity, attention, logs, the BullMQ failure reason): a
+      // downstream's text may echo the holder's name.
+      return await failed(maskedFault(asDownstreamError(error, downstream), record), { record, job, passage, calls, jobLog })
+    }
+    await breakers.answered(downstream, passage, { forgetDoubt: true })
+    return result
+  }
+
+  async function failed (fault: DownstreamError, run: { record: CardRecord, job: Job<SyncJobData>, passage: Extract<Passage, { kind: 'pass' }>, calls: Array<Record<string, unknown>>, jobLog: Logger }): Promise<undefined> {
+    const { record, job, passage, calls, jobLog } = run
+    const cardId = record.card.id
+    const message = fault.message.slice(0, MAX_MESSAGE)
+    const attempt = job.attemptsMade + 1
+    const entry = timelineEntry('fault', { downstream, correlationId: record.eventId, version: record.version, code: fault.code, message, transient: fault.transient, attempt })
+    const repeated = await registry.recordFault(downstream, cardId, entry, runSignature(record.version, fault, calls), calls.length)
+    metrics.jobOutcomes.inc({ downstream, lane, outcome: fault.transient ? 'transient-fault' : 'permanent-fault', code: metricCode(fault.code) })
+
+    let reason: string | undefined
+    if (fault.transient) {
+      // How long this answer has lasted: on this card (its coalesced fault line), or on every card of the
+      // downstream (the breaker's doubt, as read when the job passed it).
+      const since = Math.min(repeated.firstAtMs, passage.state.suspectSince > 0 ? passage.state.suspectSince : Number.POSITIVE_INFINITY)
+      const lastedMs = Date.now() - since
+      if (!fault.doubtful || lastedMs < config.doubtfulFaultMaxMs) {
+        if (fault.outage) await breakers.failed(downstream, passage, fault)
+        else await breakers.left(downstream, passage)
+        jobLog.warn({ code: fault.code, attempt, repeated: repeated.count, err: message }, 'transient fault, will retry')
         throw fault
       }
-      await registry.markAttention({
-        downstream,
-        cardId,
-        version: record.version,
-        lane,
-        code: fault.code,
-        message: fault.message,
-        ...(fault.httpStatus !== undefined ? { httpStatus: fault.httpStatus } : {}),
-        ...(fault.field !== undefined ? { field: fault.field } : {}),
-        correlationId,
-        at: new Date().toISOString(),
-      })
-      await registry.appendTimeline(cardId, timelineEntry('attention', { downstream, version: record.version, code: fault.code }))
-      jobLog.error({ code: fault.code, httpStatus: fault.httpStatus, err: fault.message }, 'permanent fault: work put in "needs attention"')
-      return undefined
+      // A doubtful fault past its bound is a verdict: a human looks. The downstream keeps its doubt, so
+      // that every other card meeting the same answer goes to "needs attention" at once too.
+      reason = `the same answer for ${Math.round(lastedMs / 1000)} s (DOUBTFUL_FAULT_MAX_MS ${config.doubtfulFaultMaxMs}): no longer taken for a passing state`
+      await breakers.answered(downstream, passage, { forgetDoubt: false })
+    } else {
+      await breakers.answered(downstream, passage, { forgetDoubt: true })
     }
+    await registry.markAttention({
+      downstream,
+      cardId,
+      version: record.version,
+      lane,
+      code: fault.code,
+      message: reason === undefined ? message : `${message}; ${reason}`.slice(0, 2 * MAX_MESSAGE),
+      ...(fault.httpStatus !== undefined ? { httpStatus: fault.httpStatus } : {}),
+      ...(fault.field !== undefined ? { field: fault.field } : {}),
+      correlationId: record.eventId,
+      at: new Date().toISOString(),
+      pendingSinceMs: record.acceptedAtMs,
+    })
+    await registry.appendActivity(downstream, cardId, timelineEntry('attention', { downstream, version: record.version, code: fault.code, ...(reason === undefined ? {} : { reason }) }))
+    jobLog.error({ code: fault.code, httpStatus: fault.httpStatus, err: message }, 'permanent fault: work put in "needs attention"')
+    return undefined
   }
 
   worker.on('completed', (job) => {
     // Closes the window where an event lands after the job's last look but before its id was freed.
-    void recheck(job.data.cardId).catch((error: unknown) => log.warn({ err: error, cardId: job.data.cardId }, 'recheck failed; the sweeper will cover it'))
+    recheck(job.data.cardId).catch((error: unknown) => log.warn({ err: error, cardId: job.data.cardId }, 'recheck failed; the sweeper will cover it'))
   })
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'job stalled (its worker died or blocked); it runs again'))
   worker.on('error', (error) => log.error({ err: error }, 'worker error'))
@@ -199,6 +252,14 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
 }
 
 /**
+ * What makes two failed runs the same, so that the second is counted on the first's line: the version,
+ * the fault (code, transient) and every call the run made with its answer.
+ */
+function runSignature (version: number, fault: DownstreamError, calls: Array<Record<string, unknown>>): string {
+  return createHash('sha256').update(JSON.stringify([version, fault.code, fault.transient, calls])).digest('hex').slice(0, 16)
+}
+
+/**
  * Whether this run is the downstream acknowledging an opposition (the end of the opposition-lag clock):
  * the card is now held unusable there, removed from there, or there was nothing to oppose.
  */
@@ -209,12 +270,14 @@ function isOppositionDone (record: CardRecord, result: SyncResult): boolean {
 
 function asDownstreamError (error: unknown, downstream: string): DownstreamError {
   if (error instanceof DownstreamError) return error
-  // Anything unexpected (a bug, Redis hiccup) is retried rather than dropped; the fault log shows it.
+  // Anything unexpected (a bug, Redis hiccup) is retried rather than dropped; the fault log shows it. It
+  // says nothing about the downstream, so it never counts towards its breaker.
   return new DownstreamError({
     downstream,
     code: 'UNEXPECTED',
     message: error instanceof Error ? error.message : String(error),
     transient: true,
+    outage: false,
     cause: error,
   })
 }

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino'
 import type { CardEvent } from '../domain/card-event.ts'
 import { type DownstreamName, laneOfState } from '../domain/downstream.ts'
-import type { IntakeResult, IntakeService } from '../intake/intake-service.ts'
+import { type IntakeResult, type IntakeService, RegistryUnavailableError } from '../intake/intake-service.ts'
 import type { GatewayMetrics } from '../observability/metrics.ts'
 import type { Registry } from '../registry/registry.ts'
+import { RedisDeadlineError, withDeadline } from '../registry/unavailable.ts'
 import type { SyncQueues } from './sync-queues.ts'
 
 /**
@@ -17,23 +18,36 @@ export function createIntake (options: {
   downstreams: readonly DownstreamName[]
   logger: Logger
   metrics: GatewayMetrics
+  /** The longest one event may wait for Redis, wake-up included, before it is answered 503. @defaultValue 1000 */
+  deadlineMs?: number
 }): IntakeService {
   const { registry, queues, downstreams, logger, metrics } = options
+  const deadlineMs = options.deadlineMs ?? 1000
   return {
     async accept (event: CardEvent, fingerprint: string): Promise<IntakeResult> {
+      const startedAt = Date.now()
       let result: IntakeResult
       try {
-        result = await registry.accept(event, fingerprint)
+        // A stalled Redis (SIGSTOP, a partition) answers nothing: the deadline turns that into a 503.
+        // The script is atomic, so a late one either stored the whole event or nothing (a resend is a duplicate).
+        result = await withDeadline(registry.accept(event, fingerprint), deadlineMs, 'card event intake')
       } catch (error) {
-        metrics.intakeEvents.inc({ result: 'unavailable' })
+        if (error instanceof RedisDeadlineError) {
+          metrics.intakeEvents.inc({ result: 'unavailable' })
+          throw new RegistryUnavailableError(error)
+        }
+        metrics.intakeEvents.inc({ result: error instanceof RegistryUnavailableError ? 'unavailable' : 'error' })
         throw error
       }
       metrics.intakeEvents.inc({ result: result.status })
+      if (result.status === 'accepted' && !result.applied) metrics.lateEvents.inc()
       if (result.status === 'accepted' && result.applied) {
         const lane = laneOfState(event.card.state)
+        // Within what is left of the deadline: the event is durable already, the 202 must not wait on a wake-up.
+        const left = Math.max(50, deadlineMs - (Date.now() - startedAt))
         await Promise.all(downstreams.map(async (downstream) => {
           try {
-            await queues.wake(downstream, lane, event.card.id)
+            await withDeadline(queues.wake(downstream, lane, event.card.id), left, 'wake-up')
           } catch (error) {
             logger.warn({ err: error, eventId: event.eventId, cardId: event.card.id, downstream }, 'wake-up failed; the sweeper will enqueue the card')
           }

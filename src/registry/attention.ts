@@ -13,4 +13,6 @@ export interface AttentionEntry {
   field?: string
   correlationId: string
   at: string
+  /** When the state this work brings about was accepted (epoch ms): how long it has been pending. */
+  pendingSinceMs?: number
 }

@@ -8,7 +8,10 @@ export type CardIdentifierKind = 'csn' | 'idZdc' | 'escn'
 export interface RegistryKeys {
   event (eventId: string): string
   card (cardId: string): string
+  /** The SGC's events for a card (and only them: faults never push one out). */
   timeline (cardId: string): string
+  /** One downstream's calls, faults, confirmations, attention and replays for a card, capped, repeats coalesced. */
+  activity (downstream: DownstreamName, cardId: string): string
   sync (downstream: DownstreamName, cardId: string): string
   dirty (downstream: DownstreamName): string
   lease (downstream: DownstreamName, cardId: string): string
@@ -23,7 +26,14 @@ export interface RegistryKeys {
   index (kind: CardIdentifierKind, value: string): string
   /** A WS-Security nonce seen by the validity service (replay protection across API replicas). */
   soapNonce (nonceKey: string): string
-  attention (): string
+  /** Work of one downstream waiting for an operator, by card id (HLEN counts it for free). */
+  attention (downstream: DownstreamName): string
+  /** One downstream's breaker, shared by every worker process (queue/breaker.ts). */
+  breaker (downstream: DownstreamName): string
+  /** Held by the one call probing a downstream whose breaker is open. */
+  breakerProbe (downstream: DownstreamName): string
+  /** What the last sweep found for one downstream (the metrics read it, never the cards). */
+  sweepStats (downstream: DownstreamName): string
   bullPrefix (): string
 }
 
@@ -34,6 +44,7 @@ export function buildKeys (prefix: string, pseudonymKey: string): RegistryKeys {
     event: (eventId) => `${prefix}:event:${eventId}`,
     card: (cardId) => `${prefix}:card:${cardId}`,
     timeline: (cardId) => `${prefix}:timeline:${cardId}`,
+    activity: (downstream, cardId) => `${prefix}:activity:${downstream}:${cardId}`,
     sync: (downstream, cardId) => `${prefix}:sync:${downstream}:${cardId}`,
     dirty: (downstream) => `${prefix}:dirty:${downstream}`,
     lease: (downstream, cardId) => `${prefix}:lease:${downstream}:${cardId}`,
@@ -41,7 +52,10 @@ export function buildKeys (prefix: string, pseudonymKey: string): RegistryKeys {
     holderLease: (downstream, eppn) => `${prefix}:holder-lease:${downstream}:${holder(eppn)}`,
     index: (kind, value) => `${prefix}:index:${kind}:${value}`,
     soapNonce: (nonceKey) => `${prefix}:wss-nonce:${nonceKey}`,
-    attention: () => `${prefix}:attention`,
+    attention: (downstream) => `${prefix}:attention:${downstream}`,
+    breaker: (downstream) => `${prefix}:breaker:${downstream}`,
+    breakerProbe: (downstream) => `${prefix}:breaker-probe:${downstream}`,
+    sweepStats: (downstream) => `${prefix}:sweep-stats:${downstream}`,
     bullPrefix: () => `${prefix}:bull`,
   }
 }

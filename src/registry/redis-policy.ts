@@ -70,6 +70,18 @@ function compareVersions (a: string, b: string): number {
 }
 
 /**
+ * The start-up check, run when Redis first answers: at once when it is ready, else on its first `ready`
+ * (a gateway started while Redis is down keeps reconnecting until then). Once passed, every later
+ * reconnection is checked again (recheckOnReconnect). Rejects with RedisPolicyError in refuse mode.
+ */
+export async function checkRedisPolicyWhenReady (redis: Redis, mode: RedisPolicyCheck, logger: Logger): Promise<RedisPolicyReport> {
+  if (redis.status !== 'ready') await new Promise<void>((resolve) => redis.once('ready', () => { resolve() }))
+  const report = await checkRedisPolicy(redis, mode, logger)
+  recheckOnReconnect(redis, logger)
+  return report
+}
+
+/**
  * Checks again at every reconnection, where a failover may have promoted another server: each problem is
  * an error log line. The process keeps running (stopping every pod would stop the oppositions as well).
  */

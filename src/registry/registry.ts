@@ -2,20 +2,23 @@ import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { CardEvent } from '../domain/card-event.ts'
 import { type CardRecord, mergeEvent } from '../domain/card-record.ts'
-import type { DownstreamName } from '../domain/downstream.ts'
+import type { DownstreamName, Lane } from '../domain/downstream.ts'
 import { NEVER_SYNCED, type RemoteCardState, type SyncRecord } from '../domain/sync-record.ts'
 import { type IntakeResult, type IntakeService, RegistryUnavailableError } from '../intake/intake-service.ts'
 import type { AttentionEntry } from './attention.ts'
 import type { CardIdentifierKind, RegistryKeys } from './keys.ts'
 import { defineRegistryCommands, type RegistryCommands } from './scripts.ts'
 import { type TimelineEntry, timelineEntry } from './timeline.ts'
+import { isRedisUnavailable } from './unavailable.ts'
 
 export interface RegistryOptions {
   redis: Redis
   keys: RegistryKeys
   downstreams: readonly DownstreamName[]
-  /** Entries kept per card timeline (oldest dropped first). Default 1000. */
+  /** SGC events kept per card (oldest dropped first). Default 1000. */
   timelineCap?: number
+  /** Activity lines (calls, faults, confirmations...) kept per card and downstream. Default 200. */
+  activityCap?: number
   now?: () => number
 }
 
@@ -39,6 +42,15 @@ export type SyncStanding =
   | { status: 'no-card' | 'in-line' | 'needs-attention' }
   | { status: 'behind', record: CardRecord, confirmed: SyncRecord, attention: AttentionEntry | undefined }
 
+/** What a sweep pass found for one downstream. */
+export interface SweepStats {
+  sweptAtMs: number
+  scanned: number
+  woken: number
+  /** When the oldest opposition still pending was accepted (epoch ms), or null when none is. */
+  oldestPendingOppositionMs: number | null
+}
+
 /** How often intake re-merges when other events for the same card keep landing first. */
 const MAX_INTAKE_ROUNDS = 50
 
@@ -51,6 +63,7 @@ export class Registry implements IntakeService {
   readonly #redis: Redis & RegistryCommands
   readonly #downstreams: readonly DownstreamName[]
   readonly #timelineCap: number
+  readonly #activityCap: number
   readonly #now: () => number
 
   constructor (options: RegistryOptions) {
@@ -58,6 +71,7 @@ export class Registry implements IntakeService {
     this.#redis = defineRegistryCommands(options.redis)
     this.#downstreams = options.downstreams
     this.#timelineCap = options.timelineCap ?? 1000
+    this.#activityCap = options.activityCap ?? 200
     this.#now = options.now ?? Date.now
   }
 
@@ -82,13 +96,16 @@ export class Registry implements IntakeService {
         }, acceptedAtMs)
         const [status, detail] = await this.#redis.leoIntake(keys.length, ...keys,
           fingerprint, cardId, String(current?.version ?? 0), merge.applied ? JSON.stringify(merge.record) : '',
-          String(version), JSON.stringify(entry), acceptedAtMs, this.#timelineCap, this.#downstreams.length)
+          String(version), JSON.stringify(entry), acceptedAtMs, this.#timelineCap, this.#downstreams.length, event.card.state)
         if (status === 'accepted') return { status, eventId: event.eventId, cardId, version: Number(detail), applied: merge.applied }
         if (status === 'duplicate') return { status, eventId: event.eventId, cardId: detail }
         if (status === 'conflict') return { status, eventId: event.eventId }
       }
-      throw new Error(`card ${cardId}: intake kept losing the race to concurrent events`)
+      // Contention, not a fault of the event: "send it again shortly" is the right answer.
+      throw new RegistryUnavailableError(new Error(`card ${cardId}: intake kept losing the race to concurrent events`))
     } catch (error) {
+      // Only unavailability is "send it again": a Lua error or a corrupt record is a 500 with an error log.
+      if (error instanceof RegistryUnavailableError || !isRedisUnavailable(error)) throw error
       throw new RegistryUnavailableError(error)
     }
   }
@@ -145,29 +162,67 @@ export class Registry implements IntakeService {
     const replies = await this.#redis.multi()
       .hget(this.keys.card(cardId), 'record')
       .hgetall(this.keys.sync(downstream, cardId))
-      .hget(this.keys.attention(), attentionField(downstream, cardId))
+      .hget(this.keys.attention(downstream), cardId)
       .exec()
     const [recordJson, syncHash, attentionJson] = (replies ?? []).map(([error, reply]) => {
       if (error !== null) throw error
       return reply
     }) as [string | null, Record<string, string>, string | null]
-    if (recordJson === null) return { status: 'no-card' }
-    const record = JSON.parse(recordJson) as CardRecord
-    const confirmed = syncRecordOf(syncHash)
-    if (confirmed.confirmedVersion >= record.version) return { status: 'in-line' }
-    const attention = attentionJson === null ? undefined : JSON.parse(attentionJson) as AttentionEntry
-    if (attention !== undefined && attention.version === record.version) return { status: 'needs-attention' }
-    return { status: 'behind', record, confirmed, attention }
+    return standingOf(recordJson, syncHash, attentionJson)
   }
 
+  /**
+   * `standing` for many cards of one downstream in one pipeline (the sweeper's pass). A card whose record
+   * cannot be read counts as behind nothing: it is left to its own job, whose error shows.
+   */
+  async standings (downstream: DownstreamName, cardIds: readonly string[]): Promise<SyncStanding[]> {
+    if (cardIds.length === 0) return []
+    const pipeline = this.#redis.pipeline()
+    for (const cardId of cardIds) {
+      pipeline.hget(this.keys.card(cardId), 'record').hgetall(this.keys.sync(downstream, cardId)).hget(this.keys.attention(downstream), cardId)
+    }
+    const replies = await pipeline.exec() ?? []
+    return cardIds.map((_cardId, index) => {
+      const [recordReply, syncReply, attentionReply] = replies.slice(index * 3, index * 3 + 3)
+      for (const reply of [recordReply, syncReply, attentionReply]) if (reply?.[0] !== null && reply?.[0] !== undefined) throw reply[0]
+      try {
+        return standingOf(recordReply?.[1] as string | null, syncReply?.[1] as Record<string, string>, attentionReply?.[1] as string | null)
+      } catch {
+        return { status: 'no-card' } satisfies SyncStanding
+      }
+    })
+  }
+
+  /**
+   * A card's history, oldest first: its SGC events and every downstream's activity, merged by time.
+   * Events and activity are kept apart, each capped, so that no fault ever pushes an SGC event out.
+   */
   async getTimeline (cardId: string, limit = this.#timelineCap): Promise<TimelineEntry[]> {
-    const lines = await this.#redis.lrange(this.keys.timeline(cardId), -limit, -1)
-    return lines.map((line) => JSON.parse(line) as TimelineEntry)
+    const pipeline = this.#redis.pipeline().lrange(this.keys.timeline(cardId), -limit, -1)
+    for (const downstream of this.#downstreams) pipeline.lrange(this.keys.activity(downstream, cardId), -limit, -1)
+    const lists = (await pipeline.exec() ?? []).map(([error, lines]) => {
+      if (error !== null) throw error
+      return (lines as string[]).map((line) => JSON.parse(line) as TimelineEntry)
+    })
+    // Stable: at the same instant, events before activity, each list in its own order.
+    return lists.flat().sort((a, b) => a.at < b.at ? -1 : a.at > b.at ? 1 : 0).slice(-limit)
   }
 
-  async appendTimeline (cardId: string, entry: TimelineEntry): Promise<void> {
-    const key = this.keys.timeline(cardId)
-    await this.#redis.multi().rpush(key, JSON.stringify(entry)).ltrim(key, -this.#timelineCap, -1).exec()
+  /** Adds a line to one downstream's activity for a card (capped). */
+  async appendActivity (downstream: DownstreamName, cardId: string, entry: TimelineEntry): Promise<void> {
+    const key = this.keys.activity(downstream, cardId)
+    await this.#redis.multi().rpush(key, JSON.stringify(entry)).ltrim(key, -this.#activityCap, -1).exec()
+  }
+
+  /**
+   * Records a failed run: its fault line, coalesced with the previous run's when that one made the same
+   * calls (the last `runCalls` lines) and met the same fault (`signature`). Returns how many runs the line
+   * now stands for and the time of the first.
+   */
+  async recordFault (downstream: DownstreamName, cardId: string, entry: TimelineEntry, signature: string, runCalls: number): Promise<{ count: number, firstAtMs: number }> {
+    const [count, firstAt] = await this.#redis.leoRecordFault(this.keys.activity(downstream, cardId), JSON.stringify({ ...entry, signature, count: 1, firstAt: entry.at, lastAt: entry.at }), signature, runCalls, this.#activityCap)
+    const firstAtMs = Date.parse(firstAt)
+    return { count: Number(count), firstAtMs: Number.isNaN(firstAtMs) ? this.#now() : firstAtMs }
   }
 
   /** Takes the (downstream, card) lease so no two workers act on one card at once; null when held elsewhere. */
@@ -219,53 +274,137 @@ export class Registry implements IntakeService {
     const { downstream, cardId } = request
     return await this.#redis.leoConfirm(
       this.keys.sync(downstream, cardId), this.keys.card(cardId), this.keys.dirty(downstream),
-      this.keys.lease(downstream, cardId), this.keys.timeline(cardId),
+      this.keys.lease(downstream, cardId), this.keys.activity(downstream, cardId),
       request.leaseToken, request.version, request.remoteState ?? '', request.outcome, this.#now(), cardId,
-      JSON.stringify(request.entry), this.#timelineCap,
+      JSON.stringify(request.entry), this.#activityCap,
       request.remoteHolder === undefined ? '0' : '1', request.remoteHolder ?? '')
   }
 
+  /**
+   * Puts a card's work on `downstream` in "needs attention" and takes it out of the dirty set, together:
+   * the sweeper then never spends a look on it (a newer SGC event marks it dirty again; so does a replay).
+   */
   async markAttention (entry: AttentionEntry): Promise<void> {
-    await this.#redis.hset(this.keys.attention(), attentionField(entry.downstream, entry.cardId), JSON.stringify(entry))
+    await this.#redis.multi()
+      .hset(this.keys.attention(entry.downstream), entry.cardId, JSON.stringify(entry))
+      .zrem(this.keys.dirty(entry.downstream), entry.cardId)
+      .exec()
   }
 
   async getAttention (downstream: DownstreamName, cardId: string): Promise<AttentionEntry | undefined> {
-    const json = await this.#redis.hget(this.keys.attention(), attentionField(downstream, cardId))
+    const json = await this.#redis.hget(this.keys.attention(downstream), cardId)
     return json === null ? undefined : JSON.parse(json) as AttentionEntry
   }
 
-  async listAttention (): Promise<AttentionEntry[]> {
-    const all = await this.#redis.hvals(this.keys.attention())
-    return all.map((json) => JSON.parse(json) as AttentionEntry).sort((a, b) => a.at.localeCompare(b.at))
-  }
-
-  /** Entries waiting, per downstream (read from the field names: no entry is parsed). */
-  async countAttention (): Promise<Map<string, number>> {
-    const counts = new Map<string, number>()
-    for (const field of await this.#redis.hkeys(this.keys.attention())) {
-      const downstream = field.slice(0, field.indexOf('|'))
-      counts.set(downstream, (counts.get(downstream) ?? 0) + 1)
+  /** Entries waiting, oldest first, of every downstream or one, with one fault code or any. */
+  async listAttention (filter: { downstream?: DownstreamName, code?: string } = {}): Promise<AttentionEntry[]> {
+    const downstreams = filter.downstream === undefined ? this.#downstreams : [filter.downstream]
+    const entries: AttentionEntry[] = []
+    for (const downstream of downstreams) {
+      let cursor = '0'
+      do {
+        const [next, pairs] = await this.#redis.hscan(this.keys.attention(downstream), cursor, 'COUNT', 1000)
+        cursor = next
+        for (let i = 1; i < pairs.length; i += 2) {
+          const entry = JSON.parse(pairs[i] as string) as AttentionEntry
+          if (filter.code === undefined || entry.code === filter.code) entries.push(entry)
+        }
+      } while (cursor !== '0')
     }
-    return counts
+    return entries.sort((a, b) => a.at.localeCompare(b.at))
   }
 
-  /** Returns whether there was an entry to clear. */
+  /** Entries waiting, per downstream: one HLEN each, whatever their number. */
+  async countAttention (): Promise<Map<string, number>> {
+    const pipeline = this.#redis.pipeline()
+    for (const downstream of this.#downstreams) pipeline.hlen(this.keys.attention(downstream))
+    const replies = await pipeline.exec() ?? []
+    return new Map(this.#downstreams.map((downstream, index) => {
+      const [error, count] = replies[index] ?? [null, 0]
+      if (error !== null) throw error
+      return [downstream, Number(count)]
+    }))
+  }
+
+  /** Drops an entry a newer state made moot (the card is in line by then). Returns whether there was one. */
   async clearAttention (downstream: DownstreamName, cardId: string): Promise<boolean> {
-    return await this.#redis.hdel(this.keys.attention(), attentionField(downstream, cardId)) === 1
+    return await this.#redis.hdel(this.keys.attention(downstream), cardId) === 1
   }
 
-  /** Cards whose desired version is ahead of what `downstream` confirmed, marked before `beforeMs`. */
-  async listDirty (downstream: DownstreamName, beforeMs: number, limit: number): Promise<string[]> {
-    return await this.#redis.zrangebyscore(this.keys.dirty(downstream), '-inf', beforeMs, 'LIMIT', 0, limit)
+  /** An operator's replay: out of "needs attention" and dirty again, atomically. Returns whether there was an entry. */
+  async releaseAttention (downstream: DownstreamName, cardId: string): Promise<boolean> {
+    return await this.#redis.leoReplayAttention(this.keys.attention(downstream), this.keys.dirty(downstream), cardId, this.#now()) === 1
+  }
+
+  /**
+   * One pass over every card of `downstream`'s dirty set, in pages of about `pageSize` (ZSCAN: every card
+   * there during the whole pass is seen at least once, whatever is added or removed meanwhile).
+   */
+  async * scanDirty (downstream: DownstreamName, pageSize = 1000): AsyncGenerator<string[]> {
+    let cursor = '0'
+    do {
+      const [next, flat] = await this.#redis.zscan(this.keys.dirty(downstream), cursor, 'COUNT', pageSize)
+      cursor = next
+      const cardIds: string[] = []
+      for (let i = 0; i < flat.length; i += 2) cardIds.push(flat[i] as string)
+      if (cardIds.length > 0) yield cardIds
+    } while (cursor !== '0')
+  }
+
+  /**
+   * One page of a sweep pass (scripts/sweep-page-1.lua): of these dirty cards, those behind on `downstream`
+   * with no job in flight in their lane (`lane` undefined for a record older than the state field), how
+   * many are behind, and when the oldest pending opposition among them was accepted.
+   */
+  async sweepPage (downstream: DownstreamName, cards: ReadonlyArray<{ cardId: string, jobId: string }>, jobKeys: { oppose: string, enable: string, opposeFailed: string, enableFailed: string }): Promise<{ behind: number, oldestOppositionMs: number | undefined, lost: Array<{ cardId: string, lane: Lane | undefined }> }> {
+    const args = [`${this.keys.card('')}`, `${this.keys.sync(downstream, '')}`, jobKeys.oppose, jobKeys.enable, jobKeys.opposeFailed, jobKeys.enableFailed]
+    for (const { cardId, jobId } of cards) args.push(cardId, jobId)
+    const reply = await this.#redis.leoSweepPage(this.keys.attention(downstream), ...args)
+    const [oldest, behind, ...rest] = reply
+    const lost: Array<{ cardId: string, lane: Lane | undefined }> = []
+    for (let i = 0; i < rest.length; i += 2) {
+      const lane = rest[i + 1]
+      lost.push({ cardId: String(rest[i]), lane: lane === 'oppose' || lane === 'enable' ? lane : undefined })
+    }
+    return { behind: Number(behind), oldestOppositionMs: oldest === '' || oldest === undefined ? undefined : Number(oldest), lost }
+  }
+
+  async writeSweepStats (downstream: DownstreamName, stats: SweepStats): Promise<void> {
+    await this.#redis.hset(this.keys.sweepStats(downstream), {
+      sweptAtMs: stats.sweptAtMs,
+      scanned: stats.scanned,
+      woken: stats.woken,
+      oldestPendingOppositionMs: stats.oldestPendingOppositionMs ?? '',
+    })
+  }
+
+  /** What the last sweep found, per downstream; undefined for one never swept. */
+  async readSweepStats (): Promise<Map<DownstreamName, SweepStats | undefined>> {
+    const pipeline = this.#redis.pipeline()
+    for (const downstream of this.#downstreams) pipeline.hgetall(this.keys.sweepStats(downstream))
+    const replies = await pipeline.exec() ?? []
+    return new Map(this.#downstreams.map((downstream, index) => {
+      const [error, hash] = replies[index] ?? [null, {}]
+      if (error !== null) throw error
+      const fields = hash as Record<string, string>
+      if (fields.sweptAtMs === undefined) return [downstream, undefined]
+      return [downstream, {
+        sweptAtMs: Number(fields.sweptAtMs),
+        scanned: Number(fields.scanned ?? 0),
+        woken: Number(fields.woken ?? 0),
+        oldestPendingOppositionMs: fields.oldestPendingOppositionMs === undefined || fields.oldestPendingOppositionMs === '' ? null : Number(fields.oldestPendingOppositionMs),
+      }]
+    }))
   }
 
   async countDirty (downstream: DownstreamName): Promise<number> {
     return await this.#redis.zcard(this.keys.dirty(downstream))
   }
 
-  /** Moves a dirty card to the back of the sweeper's list once it has been looked at. */
-  async touchDirty (downstream: DownstreamName, cardId: string): Promise<void> {
-    await this.#redis.zadd(this.keys.dirty(downstream), 'XX', this.#now(), cardId)
+  /** The earliest dirty mark of `downstream` (epoch ms), or undefined when none is dirty. */
+  async oldestDirtyMs (downstream: DownstreamName): Promise<number | undefined> {
+    const [, score] = await this.#redis.zrange(this.keys.dirty(downstream), 0, 0, 'WITHSCORES')
+    return score === undefined ? undefined : Number(score)
   }
 }
 
@@ -286,7 +425,12 @@ function syncRecordOf (hash: Record<string, string>): SyncRecord {
   }
 }
 
-/** `<downstream>|<card id>`: a downstream name never holds a `|`. */
-function attentionField (downstream: DownstreamName, cardId: string): string {
-  return `${downstream}|${cardId}`
+function standingOf (recordJson: string | null, syncHash: Record<string, string>, attentionJson: string | null): SyncStanding {
+  if (recordJson === null) return { status: 'no-card' }
+  const record = JSON.parse(recordJson) as CardRecord
+  const confirmed = syncRecordOf(syncHash)
+  if (confirmed.confirmedVersion >= record.version) return { status: 'in-line' }
+  const attention = attentionJson === null ? undefined : JSON.parse(attentionJson) as AttentionEntry
+  if (attention !== undefined && attention.version === record.version) return { status: 'needs-attention' }
+  return { status: 'behind', record, confirmed, attention }
 }

@@ -8,6 +8,11 @@ const SCRIPTS = {
   leoReleaseLease: { file: 'release-lease-1.lua', numberOfKeys: 1 },
   leoRenewLease: { file: 'renew-lease-1.lua', numberOfKeys: 1 },
   leoReopen: { file: 'reopen-3.lua', numberOfKeys: 3 },
+  leoRecordFault: { file: 'record-fault-1.lua', numberOfKeys: 1 },
+  leoReplayAttention: { file: 'replay-attention-2.lua', numberOfKeys: 2 },
+  leoBreakerFailure: { file: 'breaker-failure-1.lua', numberOfKeys: 1 },
+  leoBreakerSuccess: { file: 'breaker-success-1.lua', numberOfKeys: 1 },
+  leoSweepPage: { file: 'sweep-page-1.lua', numberOfKeys: 1 },
 } as const
 
 const sources = new Map<string, string>()
@@ -27,6 +32,11 @@ export interface RegistryCommands {
   leoReleaseLease (key: string, token: string): Promise<number>
   leoRenewLease (key: string, token: string, ttlMs: number): Promise<number>
   leoReopen (syncKey: string, cardKey: string, dirtyKey: string, nowMs: number, cardId: string): Promise<number>
+  leoRecordFault (activityKey: string, entry: string, signature: string, calls: number, cap: number): Promise<[number, string]>
+  leoReplayAttention (attentionKey: string, dirtyKey: string, cardId: string, nowMs: number): Promise<number>
+  leoBreakerFailure (breakerKey: string, nowMs: number, threshold: number, openMs: number, doubtful: '0' | '1', code: string): Promise<[number, number, number]>
+  leoBreakerSuccess (breakerKey: string, forgetDoubt: '0' | '1', nowMs: number): Promise<number>
+  leoSweepPage (attentionKey: string, ...args: string[]): Promise<Array<string | number>>
 }
 
 /** Adds the registry's scripts to a connection as commands (EVALSHA with EVAL fallback). */

@@ -12,6 +12,20 @@ export abstract class SimulatorControls<Input extends { times?: number }, Call> 
   outage: OutageMode = 'off'
   /** Added before every answer, in milliseconds. */
   latencyMs = 0
+  /** Calls being answered right now, and the most there ever were at once (a breaker lets one probe through). */
+  concurrentCalls = 0
+  peakConcurrentCalls = 0
+
+  /** Wraps the answering of one call, so that concurrentCalls and peakConcurrentCalls count it. */
+  async counted<T> (answer: () => Promise<T>): Promise<T> {
+    this.concurrentCalls++
+    this.peakConcurrentCalls = Math.max(this.peakConcurrentCalls, this.concurrentCalls)
+    try {
+      return await answer()
+    } finally {
+      this.concurrentCalls--
+    }
+  }
 
   scriptFault (input: Input): Scripted<Input> {
     return this.faults.add(input)
@@ -55,5 +69,6 @@ export abstract class SimulatorControls<Input extends { times?: number }, Call> 
     this.clearCalls()
     this.outage = 'off'
     this.latencyMs = 0
+    this.peakConcurrentCalls = this.concurrentCalls
   }
 }

@@ -3,8 +3,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /** Fault switches both simulators share: an outage and added latency. */
 
-export const OUTAGE_MODES = ['off', 'http503', 'reset'] as const
-/** `http503` answers every call 503; `reset` destroys the connection without an answer. */
+export const OUTAGE_MODES = ['off', 'http503', 'reset', 'page200'] as const
+/**
+ * `http503` answers every call 503; `reset` destroys the connection without an answer; `page200` answers
+ * 200 with an HTML page, as a proxy in maintenance does (no answer of the service, yet a 200).
+ */
 export type OutageMode = (typeof OUTAGE_MODES)[number]
 
 /** Throws a TypeError naming the field, for the control APIs' 400. */
@@ -36,6 +39,10 @@ export async function holdOrRefuse (switches: { latencyMs: number, outage: Outag
   if (switches.outage === 'off') return false
   answer.record()
   if (switches.outage === 'reset') return dropConnection(request, reply)
+  if (switches.outage === 'page200') {
+    reply.code(200).type('text/html; charset=utf-8').send('<html><body><h1>Maintenance</h1><p>The service is being updated.</p></body></html>')
+    return true
+  }
   reply.code(503).header('retry-after', '1').type(answer.contentType).send(answer.body)
   return true
 }

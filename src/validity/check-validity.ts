@@ -2,6 +2,7 @@ import type { CardRecord } from '../domain/card-record.ts'
 import { isExpired, picOfEscn } from '../domain/esc-identifiers.ts'
 import { RegistryUnavailableError } from '../intake/intake-service.ts'
 import type { CardIdentifierKind } from '../registry/keys.ts'
+import { isRedisUnavailable } from '../registry/unavailable.ts'
 import { type Candidate, readIdentifier } from './card-identifier.ts'
 import type { RouterCardStatus, RouterStatusLookup } from './router-status-client.ts'
 
@@ -121,7 +122,8 @@ export function createValidityChecker (options: ValidityCheckerOptions): Validit
     try {
       return await options.findCard(candidate.kind, candidate.value)
     } catch (error) {
-      throw new RegistryUnavailableError(error)
+      // A corrupt record or a bug is a 500, not "retry": only unavailability is.
+      throw isRedisUnavailable(error) ? new RegistryUnavailableError(error) : error
     }
   }
 

@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici'
 import type { Config } from '../config/config.ts'
 import type { GatewayMetrics } from '../observability/metrics.ts'
 import type { Registry } from '../registry/registry.ts'
+import { withDeadline } from '../registry/unavailable.ts'
 import { createValidityChecker, type ValidityChecker } from './check-validity.ts'
 import { validityRestRoutes } from './rest-routes.ts'
 import { createRouterStatusClient, type RouterStatusLookup } from './router-status-client.ts'
@@ -25,6 +26,8 @@ export interface ValidityApiOptions {
   routerStatusUrl?: string
   /** Transport to the router (tests, benchmarks). */
   routerDispatcher?: Dispatcher
+  /** The longest a lookup waits for Redis before it is answered 503. @defaultValue 1000 */
+  lookupDeadlineMs?: number
 }
 
 /** The CROUS validity service (SPEC §7): one checker behind a REST and a SOAP interface. */
@@ -51,7 +54,7 @@ export function createValidityApi (options: ValidityApiOptions): ValidityApi {
     onLookup: (outcome) => metrics.routerStatusLookups.inc({ outcome }),
   })
   const checker = createValidityChecker({
-    findCard: async (kind, value) => await options.registry.findCard(kind, value),
+    findCard: async (kind, value) => await withDeadline(options.registry.findCard(kind, value), options.lookupDeadlineMs ?? 1000, 'card lookup'),
     router,
     timeZone: settings.timeZone,
   })

@@ -70,6 +70,17 @@ t.test('admin, health and metrics answers match the OpenAPI document', async (t)
   const stuckTimeline = await call(t, app, 'get', '/admin/v1/cards/{cardId}/timeline', { params: { cardId: stuck.card.id } })
   t.ok(['fault', 'attention', 'replay'].every((type) => stuckTimeline.body.entries.some((entry: { type: string }) => entry.type === type)))
 
+  t.match((await call(t, app, 'get', '/admin/v1/attention', { query: '?downstream=izly&code=-42' })).body, { count: 1 })
+  t.match((await call(t, app, 'get', '/admin/v1/attention', { query: '?downstream=izly&code=HTTP_401' })).body, { count: 0 })
+  t.equal((await call(t, app, 'get', '/admin/v1/attention', { query: '?downstream=nowhere' })).status, 404)
+  const bulk = '/admin/v1/attention/{downstream}/replay'
+  t.equal((await call(t, app, 'post', bulk, { params: { downstream: 'izly' } })).status, 400, 'a code is required')
+  t.equal((await call(t, app, 'post', bulk, { params: { downstream: 'nowhere' }, query: '?code=-42' })).status, 404)
+  t.equal((await call(t, app, 'post', bulk, { params: { downstream: 'izly' }, query: '?code=-42', token: null })).status, 401)
+  t.match((await call(t, app, 'post', bulk, { params: { downstream: 'izly' }, query: '?code=HTTP_401' })).body, { downstream: 'izly', code: 'HTTP_401', replayed: 0 })
+  t.match((await call(t, app, 'post', bulk, { params: { downstream: 'izly' }, query: '?code=-42' })).body, { downstream: 'izly', code: '-42', replayed: 1 })
+  await waitFor('the entry back after the bulk replay', async () => (await gateway.admin('GET', '/admin/v1/attention')).body.count === 1)
+
   t.ok(Object.keys((await call(t, app, 'get', '/admin/v1/queues')).body.queues).length > 0)
   t.equal((await call(t, app, 'get', '/admin/v1/queues', { token: null })).status, 401)
   // The queue dashboard (test/app/queue-dashboard.test.ts covers HTTP Basic and its JSON API).

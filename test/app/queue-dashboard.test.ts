@@ -165,7 +165,7 @@ t.test('a job removed from the dashboard is re-enqueued by the sweeper; adding o
   // The card is still behind and dirty, with no job in flight: a sweep re-enqueues it.
   await waitFor('a sweep that re-enqueues the card', async () => await sweeper.sweep() === 1)
   t.equal(await gateway.queues.queue('izly', 'oppose').getJobState(jobId), 'waiting')
-  opposer.resume()
+  await opposer.resume()
   await waitFor('the opposition', () => izlyCard(izly, disabled.card.crous?.idZdc as string)?.opposed === true)
   t.equal(izlyCard(izly, disabled.card.crous?.idZdc as string)?.reason, 'DV', 'opposed with the right reason')
 })

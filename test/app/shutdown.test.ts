@@ -3,12 +3,12 @@
 // shutdown ends at SHUTDOWN_TIMEOUT_MS with exit code 1; fatal errors are logged and exit 1.
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { startLocalRedis } from '../../src/app/local-redis.ts'
 import { jobIdFor } from '../../src/queue/lanes.ts'
 import { cardEvent } from '../fixtures/card-events.ts'
 import { startChildGateway } from '../helpers/child-gateway.ts'
 import { startTestGateway, testEnv } from '../helpers/gateway.ts'
 import { callsFor, izlyCard, seedCard, testIzly } from '../helpers/izly.ts'
+import { privateRedis } from '../helpers/private-redis.ts'
 import { uniquePrefix } from '../helpers/redis.ts'
 import { escnOf, startRouterStatusStub } from '../helpers/router-status-stub.ts'
 import { waitFor } from '../helpers/wait.ts'
@@ -100,11 +100,7 @@ t.test('a job still running near the deadline is handed back to the queue, and a
 })
 
 t.test('a shutdown that cannot finish ends at SHUTDOWN_TIMEOUT_MS with a log line and exit code 1', async (t) => {
-  const redis = await startLocalRedis()
-  t.teardown(async () => {
-    redis.process.kill('SIGCONT')
-    await redis.stop('SIGKILL', true)
-  })
+  const redis = await privateRedis(t)
   const worker = await startChildGateway(t, testEnv({ izlyEndpoint: UNUSED_IZLY, prefix: uniquePrefix(), role: 'worker', redisUrl: redis.url, extra: { SHUTDOWN_TIMEOUT_MS: '1500' } }))
   // Redis stops answering (frozen, its sockets still open): closing the connections can never complete.
   redis.process.kill('SIGSTOP')

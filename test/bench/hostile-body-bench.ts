@@ -3,7 +3,7 @@
  * unknown path, to a GET-only route, to the batch intake with a forged signature, to the admin API
  * without a token), beside the same probe with no attack, measured in the same run. The goal: p99 under
  * 50 ms, as with no attack (before the fix, each body was read and parsed: ~1.2 s of blocked event loop).
- * `benchHostileBodies()` is wired into `npm run bench` by run.ts (phase 6); `node test/bench/hostile-body-bench.ts`
+ * `benchHostileBodies()` is wired into `npm run bench` by run.ts (phase 7); `node test/bench/hostile-body-bench.ts`
  * runs it alone. The gateway runs the API on the main thread; probe and attackers share their own thread.
  */
 import { Worker } from 'node:worker_threads'

@@ -9,7 +9,8 @@
  * BENCH_QUICK=1 divides every count by ten, to try the script out; BENCH_PHASES=1,3 runs only those
  * phases (1 single intake, 2 batch intake, 3 opposition latency, 4 ESC client, 5 validity REST/SOAP,
  * 6 oppositions drained by one worker process over each Izly transport, 7 /health/live under hostile bodies,
- * 8 scale-out over 1, 2 and 4 worker processes, see scale-out-bench.ts),
+ * 8 scale-out over 1, 2 and 4 worker processes, see scale-out-bench.ts, 9 intake and validity with Izly
+ * up vs down with 20,000 pending: outage-bench.ts),
  * e.g. under --cpu-prof.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -26,6 +27,7 @@ import { BARE_PATH, startBareServer } from './bare.ts'
 import { benchEscClient } from './esc-client-bench.ts'
 import { benchIzlyTransports } from './izly-transport-bench.ts'
 import { benchHostileBodies } from './hostile-body-bench.ts'
+import { benchOutage } from './outage-bench.ts'
 import { benchValidity } from './validity-bench.ts'
 import { benchScaleOut } from './scale-out-bench.ts'
 import { benchEvent, benchIdZdc, izlySeedOf, range, signAll } from './events.ts'
@@ -35,7 +37,7 @@ import { machineLine, percentile, type ProbeResult, type Row, renderResults, ren
 
 const SCALE = process.env.BENCH_QUICK === '1' ? 0.1 : 1
 const scaled = (count: number): number => Math.max(1, Math.round(count * SCALE))
-const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5,6,7,8').split(',').map((phase) => phase.trim()))
+const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5,6,7,8,9').split(',').map((phase) => phase.trim()))
 
 const SINGLE = { warmup: scaled(2_000), requests: scaled(20_000), concurrency: 64, connections: 32 }
 const BATCH = {
@@ -98,6 +100,7 @@ async function main (): Promise<void> {
     if (PHASES.has('6')) await izlyTransports()
     if (PHASES.has('7')) await hostileBodies()
     if (PHASES.has('8')) await scaleOut()
+    if (PHASES.has('9')) await outage(redis, load)
   } finally {
     await bare.close()
     await load.close()
@@ -178,6 +181,14 @@ async function scaleOut (): Promise<void> {
   const result = await benchScaleOut({ workerCounts: [1, 2, 4], backlog: scaled(10_000), windowMs: SCALE === 1 ? 15_000 : 4_000, warmupMs: SCALE === 1 ? 3_000 : 1_500, intakePerSecond: 200, izlyLatencyMs: 20, concurrency })
   rows.push(...result.rows)
   notes.push(...result.notes)
+}
+
+async function outage (redis: Redis, load: LoadClient): Promise<void> {
+  console.log(`phase 9: one GATEWAY_ROLE=all process, single intake and validity REST with Izly up, then with Izly down and 20,000 oppositions pending`)
+  const result = await benchOutage(redis, load, quietBudget)
+  rows.push(...result.rows)
+  notes.push(...result.notes)
+  diagnostics.push(...result.diagnostics)
 }
 
 // --- Phase 1 and 2: intake throughput -----------------------------------------------------------

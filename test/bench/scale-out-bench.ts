@@ -217,7 +217,7 @@ export async function benchScaleOut (options: ScaleOutOptions, log: (line: strin
         { measure: `scale-out: oppositions drained/s, ${result.workers} worker process(es)`, gateway: result.oppositionsPerSecond, baseline: base.oppositionsPerSecond, unit: `cards/s (vs ${base.workers})` },
         { measure: `scale-out: enablements drained/s, ${result.workers} worker process(es)`, gateway: result.enablementsPerSecond, baseline: base.enablementsPerSecond, unit: `cards/s (vs ${base.workers})` },
       )
-      notes.push(`phase 6, ${result.workers} worker(s): workers used ${result.workerCores.toFixed(2)} cores, the API ${result.apiCores.toFixed(2)} (taking ${(result.intakeEvents / (options.windowMs / 1000)).toFixed(0)} events/s), the Izly simulator's thread was ${(result.simulatorElu * 100).toFixed(0)} % busy; Redis ${result.redisCpuPerCardMs.toFixed(3)} ms CPU per card${result.dried ? '; a backlog ran dry inside the window, so that figure is a lower bound' : ''}`)
+      notes.push(`phase 8, ${result.workers} worker(s): workers used ${result.workerCores.toFixed(2)} cores, the API ${result.apiCores.toFixed(2)} (taking ${(result.intakeEvents / (options.windowMs / 1000)).toFixed(0)} events/s), the Izly simulator's thread was ${(result.simulatorElu * 100).toFixed(0)} % busy; Redis ${result.redisCpuPerCardMs.toFixed(3)} ms CPU per card${result.dried ? '; a backlog ran dry inside the window, so that figure is a lower bound' : ''}`)
     }
     const redisMs = results.reduce((sum, result) => sum + result.redisCpuPerCardMs, 0) / results.length
     rows.push(

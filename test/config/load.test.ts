@@ -34,6 +34,36 @@ t.test('a real Izly endpoint turns the simulators off and requires an SGC secret
   t.same(worker.sgcSecrets, [], 'a worker-only process takes no SGC events, so needs no secret')
 })
 
+t.test('simulators switch on by themselves only for the bare demo, never beside a configured Redis or downstream', async (t) => {
+  const refused: Array<Record<string, string>> = [
+    { REDIS_URL: 'redis://redis.example:6379' },
+    { REDIS_URL: 'redis://redis.example:6379', GATEWAY_ROLE: 'worker' },
+    { REDIS_SENTINELS: 'sentinel-a:26379,sentinel-b:26379', REDIS_SENTINEL_NAME: 'leocarte' },
+    { ESC_ROUTER_URL: 'https://sandbox.europeanstudentcard.eu/esc-rest', ESC_ROUTER_TOKEN: 'token', ESC_PIC: '999859608', SGC_HMAC_SECRETS: SECRET },
+  ]
+  for (const env of refused) {
+    let caught: unknown
+    try { loadConfig(env) } catch (error) { caught = error }
+    t.ok(caught instanceof ConfigError, `${JSON.stringify(env)}: refused rather than pointed at a simulator`)
+    t.equal((caught as ConfigError).variable, 'IZLY_SOAP_URL, IZLY_API_URL', 'naming the missing Izly endpoint, either transport')
+    t.match((caught as ConfigError).message, /IZLY_API_URL.*IZLY_SOAP_URL.*SIMULATORS=on/, 'and the way to the simulators')
+  }
+  const rest = loadConfig({ IZLY_API_URL: 'https://api-pp.nuonet.fr', IZLY_CLIENT_ID: 'univ', IZLY_CLIENT_SECRET: 'secret', SGC_HMAC_SECRETS: SECRET, PSEUDONYM_KEY: KEY })
+  t.equal(rest.simulators, false, 'IZLY_API_URL is an Izly endpoint too')
+  t.equal(rest.izly.apiUrl, 'https://api-pp.nuonet.fr')
+  t.equal(loadConfig({ REDIS_PREFIX: 'demo2' }).simulators, true, 'a prefix alone is still the bare demo')
+})
+
+t.test('credentials are generated only for the bare demo, not when simulators are asked for beside a configuration', async (t) => {
+  t.throws(() => loadConfig({ SIMULATORS: 'on', REDIS_URL: 'redis://127.0.0.1:6379' }), /^SGC_HMAC_SECRETS: required/)
+  const asked = loadConfig({ SIMULATORS: 'on', REDIS_URL: 'redis://127.0.0.1:6379', SGC_HMAC_SECRETS: SECRET })
+  t.equal(asked.simulators, true)
+  t.same([asked.sgcSecretGenerated, asked.adminTokenGenerated, asked.crousApiKeyGenerated, asked.crousSoapUserGenerated], [false, false, false, false])
+  t.same([asked.adminTokens, asked.crousApiKeys, asked.crousSoapUsers], [[], [], []], 'no admin token, no CROUS key or SOAP user: those interfaces stay closed')
+  const bare = loadConfig({ SIMULATORS: 'on' })
+  t.same([bare.sgcSecretGenerated, bare.adminTokenGenerated, bare.crousApiKeyGenerated, bare.crousSoapUserGenerated], [true, true, true, true])
+})
+
 t.test('every bad value names its variable', async (t) => {
   const bad: Array<[Record<string, string>, string]> = [
     [{ PORT: 'eighty' }, 'PORT'],
@@ -65,6 +95,12 @@ t.test('every bad value names its variable', async (t) => {
     [{ REQUEST_TIMEOUT_MS: 'soon' }, 'REQUEST_TIMEOUT_MS'],
     [{ REQUEST_TIMEOUT_MS: '5000', HEADERS_TIMEOUT_MS: '10000' }, 'HEADERS_TIMEOUT_MS'],
     [{ PUBLIC_HOSTS: 'gw.univ.fr/path' }, 'PUBLIC_HOSTS'],
+    [{ REDIS_REQUEST_TIMEOUT_MS: 'soon' }, 'REDIS_REQUEST_TIMEOUT_MS'],
+    [{ BREAKER_FAILURES: '-1' }, 'BREAKER_FAILURES'],
+    [{ BREAKER_OPEN_MS: '10' }, 'BREAKER_OPEN_MS'],
+    [{ DOUBTFUL_FAULT_MAX_MS: 'forever' }, 'DOUBTFUL_FAULT_MAX_MS'],
+    [{ OCCURRED_AT_MAX_AHEAD_SECONDS: '999999' }, 'OCCURRED_AT_MAX_AHEAD_SECONDS'],
+    [{ IZLY_API_URL: 'ftp://api.lescrous.fr' }, 'IZLY_API_URL'],
   ]
   for (const [env, variable] of bad) {
     let caught: unknown

@@ -36,12 +36,31 @@ t.test('an older event never rolls the card back', async (t) => {
   t.equal(mergeEvent(disabled.record, enabledLater, 3).applied, true, 'offsets are compared as instants')
 })
 
-t.test('same occurredAt: the later arrival wins', async (t) => {
+t.test('same occurredAt: the opposed state wins, whatever the order they arrive in', async (t) => {
   const at = '2026-01-01T10:00:00Z'
-  const a = mergeEvent(undefined, cardEvent({ cardId: 'c3', state: 'ENABLED', occurredAt: at }), 1)
-  if (!a.applied) throw new Error('unexpected')
-  const b = mergeEvent(a.record, cardEvent({ cardId: 'c3', state: 'DISABLED', occurredAt: at }), 2)
-  t.equal(b.applied, true)
+  const enabled = mergeEvent(undefined, cardEvent({ cardId: 'c3', state: 'ENABLED', occurredAt: at }), 1)
+  if (!enabled.applied) throw new Error('unexpected')
+  const disabled = mergeEvent(enabled.record, cardEvent({ cardId: 'c3', state: 'DISABLED', occurredAt: at }), 2)
+  t.equal(disabled.applied, true, 'ENABLED then DISABLED at the same instant: DISABLED applies')
+  if (!disabled.applied) return
+  t.same(mergeEvent(disabled.record, cardEvent({ cardId: 'c3', state: 'ENABLED', occurredAt: '2026-01-01T11:00:00+01:00' }), 3), { applied: false, reason: 'late' },
+    'DISABLED then ENABLED at the same instant (another offset): ENABLED does not re-enable the card')
+  const caduc = mergeEvent(disabled.record, cardEvent({ cardId: 'c3', state: 'CADUC', occurredAt: at }), 4)
+  t.equal(caduc.applied, true, 'between two opposed states the later arrival wins')
+  const ordinary = mergeEvent(enabled.record, cardEvent({ cardId: 'c3', state: 'ENCODED', occurredAt: at }), 5)
+  t.equal(ordinary.applied, true, 'between two usable states too')
+})
+
+t.test('a leap second orders as the last millisecond of its minute: a stale ENABLED does not re-enable a LOST card', async (t) => {
+  const lost = mergeEvent(undefined, cardEvent({ cardId: 'c5', state: 'DISABLED', disableReason: 'LOST', occurredAt: '2016-12-31T23:59:60Z' }), 1)
+  if (!lost.applied) throw new Error('unexpected')
+  t.equal(lost.record.occurredAtMs, Date.parse('2016-12-31T23:59:59.999Z'))
+  t.same(mergeEvent(lost.record, cardEvent({ cardId: 'c5', state: 'ENABLED', occurredAt: '2016-12-31T23:59:59.500Z' }), 2), { applied: false, reason: 'late' })
+  t.equal(mergeEvent(lost.record, cardEvent({ cardId: 'c5', state: 'ENABLED', occurredAt: '2017-01-01T00:00:00Z' }), 3).applied, true, 'a newer one does')
+})
+
+t.test('an occurredAt that is not a date-time is a bug the adapters stop, never a NaN that switches ordering off', async (t) => {
+  t.throws(() => mergeEvent(undefined, cardEvent({ state: 'ENABLED', occurredAt: 'yesterday' }), 1), RangeError)
 })
 
 t.test('a re-enabled card drops the old disable reason', async (t) => {

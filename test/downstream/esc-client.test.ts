@@ -84,10 +84,10 @@ t.test('what each router answer becomes: permanent with the router\'s code, or t
 
   const stranger = person()
   esc.seedPerson(stranger.identifier, '123456789')
-  t.match(await failure(t, client.deletePerson(stranger.identifier, ctx)), { code: 'SE-0000', httpStatus: 403, transient: false }, 'another organisation\'s person')
+  t.match(await failure(t, client.deletePerson(stranger.identifier, ctx)), { code: 'SE-0000', httpStatus: 403, transient: true, doubtful: true }, 'another organisation\'s person: retried for a bounded time, then a human looks')
   const wrongToken = createEscClient({ baseUrl: esc.url, token: 'not-the-token' })
   t.teardown(async () => await wrongToken.close())
-  t.match(await failure(t, wrongToken.upsertPerson(holder, ctx)), { code: 'SE-0000', httpStatus: 401, transient: false }, 'a bad token needs a human')
+  t.match(await failure(t, wrongToken.upsertPerson(holder, ctx)), { code: 'SE-0000', httpStatus: 401, transient: true, doubtful: true }, 'a bad token: retried for a bounded time (a rotation), then a human looks')
 
   esc.scriptFault({ operation: 'create', httpStatus: 409, code: 'ER-9999', message: 'Something else', times: 1 })
   t.match(await failure(t, client.upsertPerson(holder, ctx)), { code: 'ER-9999', transient: false }, 'a 409 that is not "already exists" is not upserted over')

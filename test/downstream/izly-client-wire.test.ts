@@ -173,7 +173,7 @@ t.test('an HTML page with 200 is not taken for an answer', async (t) => {
   t.teardown(() => client.close())
   answerOnce(200, '<html><body>Proxy login</body></html>')
   const error = await client.getSmartCard('alice', '123', { correlationId: 'c' }).catch((caught: unknown) => caught)
-  t.match(error, { code: 'INVALID_RESPONSE', transient: false })
+  t.match(error, { code: 'INVALID_RESPONSE', transient: true, doubtful: true })
 })
 
 t.test('a 200 that is not the operation\'s answer is never taken for a success', async (t) => {
@@ -189,9 +189,9 @@ t.test('a 200 that is not the operation\'s answer is never taken for a success',
   ] as const) {
     answerOnce(200, xml)
     const error = await client.opposeSmartCard(opposition, { correlationId: 'c' }).catch((caught: unknown) => caught)
-    t.match(error, { code: 'INVALID_RESPONSE', transient: false }, `OpposeSmartCard: ${name}`)
+    t.match(error, { code: 'INVALID_RESPONSE', transient: true, doubtful: true }, `OpposeSmartCard: ${name}`)
   }
   answerOnce(200, envelope(''))
   const error = await client.getSmartCard('alice', '123', { correlationId: 'c' }).catch((caught: unknown) => caught)
-  t.match(error, { code: 'INVALID_RESPONSE', transient: false }, 'GetSmartCard: an empty Body is not a card')
+  t.match(error, { code: 'INVALID_RESPONSE', transient: true, doubtful: true }, 'GetSmartCard: an empty Body is not a card')
 })

@@ -149,10 +149,12 @@ t.test('Izly\'s own text for an unknown code reaches the message with e-mails, I
   assertNoPersonalData(t, error.message)
 })
 
-t.test('scripted faults: -42 is permanent, a retryable fault is transient', async (t) => {
+t.test('scripted faults: -42 on an opposition is an unknown holder (the next key is tried), a retryable fault is transient', async (t) => {
   const { client, simulator } = await withRegisteredCard(t)
   simulator.scriptFault({ operation: 'OpposeSmartCard', httpStatus: 422, code: '-42', message: 'Client inconnu', retryable: false, times: 1 })
-  t.match(await downstreamErrorOf(client.opposeSmartCard(opposition(), ctx)), { code: '-42', httpStatus: 422, transient: false })
+  t.equal(await client.opposeSmartCard(opposition(), ctx), 'unknown-holder')
+  simulator.scriptFault({ operation: 'OpposeSmartCard', httpStatus: 422, code: '-41', message: 'Client en opposition', retryable: false, times: 1 })
+  t.match(await downstreamErrorOf(client.opposeSmartCard(opposition(), ctx)), { code: '-41', httpStatus: 422, transient: false })
 
   simulator.scriptFault({ operation: 'OpposeSmartCard', httpStatus: 422, code: '-1000', message: 'Try again', retryable: true, times: 1 })
   t.match(await downstreamErrorOf(client.opposeSmartCard(opposition(), ctx)), { code: '-1000', transient: true })

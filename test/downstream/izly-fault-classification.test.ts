@@ -23,9 +23,11 @@ t.test('API CROUS statuses without a code', async (t) => {
     [500, true], [501, true], [502, true], [503, true], [504, true], [599, true],
   ]
   for (const [status, transient] of cases) {
+    // A refused credential is retried for a bounded time only (doubtful), then needs a human.
+    const doubtful = status === 401 || status === 403 ? { doubtful: true } : {}
     t.equal(isTransientStatus(status), transient, `isTransientStatus(${status})`)
-    t.same(classifyIzlyFailure(izlyFault(status, '')), { transient, code: `HTTP_${status}`, httpStatus: status }, `fault ${status}`)
-    t.same(classifyIzlyFailure({ kind: 'http', status }), { transient, code: `HTTP_${status}`, httpStatus: status }, `bare HTTP ${status}`)
+    t.same(classifyIzlyFailure(izlyFault(status, '')), { transient, ...doubtful, code: `HTTP_${status}`, httpStatus: status }, `fault ${status}`)
+    t.same(classifyIzlyFailure({ kind: 'http', status }), { transient, ...doubtful, code: `HTTP_${status}`, httpStatus: status }, `bare HTTP ${status}`)
   }
 })
 
@@ -55,18 +57,27 @@ t.test('SOAP faults without an IzlyFault detail', async (t) => {
     ['soap:MustUnderstand', 500, true, 'SOAP_MustUnderstand'],
   ]
   for (const [faultcode, transportStatus, transient, code] of cases) {
-    t.same(classifyIzlyFailure({ kind: 'soap-fault', faultcode, transportStatus }), { transient, code, httpStatus: transportStatus }, `${faultcode} over ${transportStatus}`)
+    const doubtful = /Authentication|Security/.test(faultcode) || transportStatus === 401 ? { doubtful: true } : {}
+    t.same(classifyIzlyFailure({ kind: 'soap-fault', faultcode, transportStatus }), { transient, ...doubtful, code, httpStatus: transportStatus }, `${faultcode} over ${transportStatus}`)
   }
 })
 
-t.test('an answer that is not SOAP is permanent: a human looks at the endpoint', async (t) => {
-  t.same(classifyIzlyFailure({ kind: 'invalid-response', status: 200 }), { transient: false, code: 'INVALID_RESPONSE', httpStatus: 200 })
+t.test('an answer that is not the operation\'s is doubtful; a redirect or an answer over the cap is permanent', async (t) => {
+  t.same(classifyIzlyFailure({ kind: 'invalid-response', status: 200 }), { transient: true, doubtful: true, code: 'INVALID_RESPONSE', httpStatus: 200 }, 'a 200 that is not the answer: retried for a bounded time')
+  t.same(classifyIzlyFailure({ kind: 'invalid-response', status: 200, detail: 'an HTML page' }), { transient: true, doubtful: true, code: 'INVALID_RESPONSE', httpStatus: 200 }, 'an API CROUS 200 HTML page: the same')
+  t.same(classifyIzlyFailure({ kind: 'invalid-response', status: 307, reason: 'redirect' }), { transient: false, code: 'INVALID_RESPONSE', httpStatus: 307 }, 'a redirect, never followed: the wrong address')
+  t.same(classifyIzlyFailure({ kind: 'invalid-response', status: 200, reason: 'too-large' }), { transient: false, code: 'INVALID_RESPONSE', httpStatus: 200 }, 'an answer over the cap: not the API')
 })
 
-t.test('no API CROUS token is transient whatever the token server said: every call waits for one', async (t) => {
-  for (const reason of ['HTTP_503', 'HTTP_401', 'HTTP_400', 'ECONNREFUSED', 'TIMEOUT', 'INVALID_RESPONSE']) {
+t.test('no API CROUS token is transient whatever the token server said; refused credentials only for a bounded time', async (t) => {
+  for (const reason of ['HTTP_503', 'HTTP_500', 'HTTP_429', 'ECONNREFUSED', 'TIMEOUT']) {
     const httpStatus = reason.startsWith('HTTP_') ? Number(reason.slice(5)) : undefined
     t.same(classifyIzlyFailure({ kind: 'token', reason, ...(httpStatus === undefined ? {} : { httpStatus }) }),
-      { transient: true, code: `TOKEN_${reason}`, ...(httpStatus === undefined ? {} : { httpStatus }) }, reason)
+      { transient: true, code: `TOKEN_${reason}`, ...(httpStatus === undefined ? {} : { httpStatus }) }, `${reason}: an outage, retried without bound`)
+  }
+  for (const reason of ['HTTP_400', 'HTTP_401', 'HTTP_403', 'INVALID_RESPONSE']) {
+    const httpStatus = reason.startsWith('HTTP_') ? Number(reason.slice(5)) : undefined
+    t.same(classifyIzlyFailure({ kind: 'token', reason, ...(httpStatus === undefined ? {} : { httpStatus }) }),
+      { transient: true, doubtful: true, code: `TOKEN_${reason}`, ...(httpStatus === undefined ? {} : { httpStatus }) }, `${reason}: the credentials refused, doubtful`)
   }
 })

@@ -142,7 +142,7 @@ t.test('every 422 code of the API is a permanent fault with its code; -9 and -11
   simulator.scriptFault({ operation: 'CreateRightHolder', httpStatus: 422, code: '-11', times: 1 })
   t.equal(await client.createRightHolder({ identifier: 'bob' }, ctx), 'already-exists')
   simulator.scriptFault({ operation: 'OpposeSmartCard', httpStatus: 422, code: '-42', times: 1 })
-  t.match(await failureOf(client.opposeSmartCard(opposition(), ctx)), { code: '-42', transient: false }, '-42 on an opposition stays a fault (the sync decides about other keys)')
+  t.equal(await client.opposeSmartCard(opposition(), ctx), 'unknown-holder', '-42 on an opposition is an answer: the sync tries the holder\'s other keys')
 })
 
 t.test('406, 423, and the 404 flows', async (t) => {

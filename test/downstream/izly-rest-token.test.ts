@@ -74,14 +74,14 @@ t.test('a 401 on a call (token revoked): one renewal, the call retried once, and
   t.equal(tokenCalls().length, 1)
 })
 
-t.test('a 401 or 403 that persists: one renewal, one retry, then a transient fault; never a loop', async (t) => {
+t.test('a 401 or 403 that persists: one renewal, one retry, then a doubtful fault (retried for a bounded time); never a loop', async (t) => {
   for (const status of [401, 403]) {
     const { simulator, client } = await setUp(t)
     await client.getSmartCard('alice', card.idZdc, ctx)
     simulator.clearCalls()
     simulator.scriptFault({ operation: 'OpposeSmartCard', httpStatus: status })
     const error = await failureOf(client.opposeSmartCard({ identifier: 'alice', idZdc: card.idZdc, uid: card.uid, reason: 'DP', cancelDate: '2026-11-28T08:00:00Z' }, ctx))
-    t.match(error, { code: `HTTP_${status}`, httpStatus: status, transient: true }, `${status}: an expired or refused credential is worth retrying later`)
+    t.match(error, { code: `HTTP_${status}`, httpStatus: status, transient: true, doubtful: true }, `${status}: an expired or refused credential is worth retrying, for DOUBTFUL_FAULT_MAX_MS`)
     t.same(simulator.listCalls().map((call) => `${call.operation} ${call.httpStatus}`), [`OpposeSmartCard ${status}`, 'Token 200', `OpposeSmartCard ${status}`], `${status}: exactly one renewal and one retry`)
   }
 })
@@ -94,11 +94,11 @@ t.test('concurrent 401s renew the token once, not once per call', async (t) => {
   t.equal(tokenCalls().length, 2, 'the first token, and one renewal for all 20 refused calls')
 })
 
-t.test('the token server failing is a transient fault of the call, named for what to fix; back, it serves again', async (t) => {
+t.test('the token server failing is a transient fault of the call (refusing the credentials: a doubtful one), named for what to fix; back, it serves again', async (t) => {
   const { simulator, client } = await setUp(t)
   const fault = simulator.scriptFault({ operation: 'Token', httpStatus: 503, retryAfterSeconds: 3 })
   const down = await failureOf(client.getSmartCard('alice', card.idZdc, ctx))
-  t.match(down, { code: 'TOKEN_HTTP_503', transient: true, retryAfterMs: 3000 })
+  t.match(down, { code: 'TOKEN_HTTP_503', transient: true, doubtful: false, outage: true, retryAfterMs: 3000 }, 'down: an outage, retried without bound, counted by the breaker')
   t.match(down.message, /token server answered HTTP_503/)
   t.equal(simulator.listCalls().filter((call) => call.operation === 'GetSmartCard').length, 0, 'no API call without a token')
   simulator.removeFault(fault.id)
@@ -107,7 +107,7 @@ t.test('the token server failing is a transient fault of the call, named for wha
   const wrong = createIzlyRestClient({ ...restSettingsOf(simulator), clientSecret: 'not-the-secret', timeoutMs: 2000 })
   t.teardown(() => wrong.close())
   const refused = await failureOf(wrong.getSmartCard('alice', card.idZdc, ctx))
-  t.match(refused, { code: 'TOKEN_HTTP_401', transient: true })
+  t.match(refused, { code: 'TOKEN_HTTP_401', transient: true, doubtful: true }, 'credentials refused: retried for DOUBTFUL_FAULT_MAX_MS, then needs attention')
   t.match(refused.message, /IZLY_CLIENT_ID, IZLY_CLIENT_SECRET and IZLY_ACCESS_URL/)
   t.notMatch(refused.message, /not-the-secret/, 'the secret never reaches a message')
   await t.rejects(wrong.checkToken(), { code: 'TOKEN_HTTP_401' }, 'the start-up check says the same')

@@ -197,7 +197,8 @@ t.test('what each hand-written answer becomes', async (t) => {
     { name: '404 empty on an opposition: nothing to oppose', method: 'PATCH', status: 404, expect: 'not-found' },
     { name: '422 -9 on an opposition (a number code): already opposed', method: 'PATCH', status: 422, body: '{"errors":[{"code":-9,"message":"Carte déjà invalidée","field":null}]}', expect: 'already-opposed' },
     { name: '422 -11 on a creation: already exists', method: 'POST', status: 422, body: '{"errors":[{"code":"-11","message":"Client existant","field":null}]}', expect: 'already-exists' },
-    { name: '422 -42 with a field: permanent, code and field kept', method: 'PATCH', status: 422, body: '{"errors":[{"code":"-42","message":"Client inconnu","field":"identifier"}]}', expect: { code: '-42', field: 'identifier', httpStatus: 422, transient: false } },
+    { name: '422 -42 on an opposition: unknown holder (the sync tries the next key)', method: 'PATCH', status: 422, body: '{"errors":[{"code":"-42","message":"Client inconnu","field":"identifier"}]}', expect: 'unknown-holder' },
+    { name: '422 -42 on a read: permanent, code and field kept', method: 'GET', status: 422, body: '{"errors":[{"code":"-42","message":"Client inconnu","field":"identifier"}]}', expect: { code: '-42', field: 'identifier', httpStatus: 422, transient: false } },
     { name: '422 -117: permanent', method: 'GET', status: 422, body: '{"errors":[{"code":"-117","message":"Client anonymisé","field":null}]}', expect: { code: '-117', transient: false } },
     { name: '406 other institution\'s RNE: permanent HTTP_406', method: 'POST', status: 406, body: '{"errors":[{"code":null,"message":"Le compte a un rne prioritaire qui est différent du rne proposé","field":null}]}', expect: { code: 'HTTP_406', httpStatus: 406, transient: false } },
     { name: '423 text body: permanent HTTP_423', method: 'GET', status: 423, body: 'Account is closed', headers: { 'content-type': 'text/plain' }, expect: { code: 'HTTP_423', transient: false } },
@@ -205,13 +206,13 @@ t.test('what each hand-written answer becomes', async (t) => {
     { name: '503 HTML page: transient', method: 'PATCH', status: 503, body: '<html>maintenance</html>', headers: { 'content-type': 'text/html', 'retry-after': '120' }, expect: { code: 'HTTP_503', transient: true, retryAfterMs: 120_000 } },
     { name: '429 with Retry-After: transient, delay kept', method: 'PATCH', status: 429, headers: { 'retry-after': '30' }, expect: { code: 'HTTP_429', transient: true, retryAfterMs: 30_000 } },
     { name: '302 redirect: permanent, not followed', method: 'PATCH', status: 302, headers: { location: 'https://login.example/' }, expect: { code: 'HTTP_302', transient: false, message: /not followed/ } },
-    { name: '200 HTML page on a write: not taken for success', method: 'PATCH', status: 200, body: '<!DOCTYPE html><html>Portail</html>', headers: { 'content-type': 'text/html' }, expect: { code: 'INVALID_RESPONSE', transient: false } },
+    { name: '200 HTML page on a write: not taken for success', method: 'PATCH', status: 200, body: '<!DOCTYPE html><html>Portail</html>', headers: { 'content-type': 'text/html' }, expect: { code: 'INVALID_RESPONSE', transient: true, doubtful: true } },
     { name: '200 text "OK" on a write: success (write bodies are ignored)', method: 'PATCH', status: 200, body: 'OK', headers: { 'content-type': 'text/plain' }, expect: 'opposed' },
     { name: '204 no body on a write: success', method: 'PATCH', status: 204, expect: 'opposed' },
-    { name: '200 not JSON on a read: not a right holder', method: 'GET', status: 200, body: 'OK', headers: { 'content-type': 'text/plain' }, expect: { code: 'INVALID_RESPONSE', transient: false } },
-    { name: '200 JSON without an identifier on a read: not a right holder', method: 'GET', status: 200, body: '{"status":"ok"}', expect: { code: 'INVALID_RESPONSE' } },
+    { name: '200 not JSON on a read: not a right holder, doubtful', method: 'GET', status: 200, body: 'OK', headers: { 'content-type': 'text/plain' }, expect: { code: 'INVALID_RESPONSE', transient: true, doubtful: true } },
+    { name: '200 JSON without an identifier on a read: not a right holder, doubtful', method: 'GET', status: 200, body: '{"status":"ok"}', expect: { code: 'INVALID_RESPONSE', transient: true, doubtful: true } },
     { name: '200 right holder with an offset date and unknown fields: read', method: 'GET', status: 200, body: '{"identifier":"x","dueDate":"2027-08-31T23:59:59+02","idCompanyRate":"10","accountStatus":"ACTIF","blockingStatus":"DUMMY","cellNumber":"0600000000","simpleBirthDate":""}', expect: { rightHolder: { identifier: 'x', dueDate: '2027-08-31T21:59:59.000Z', idCompanyRate: 10 }, accountStatus: 'ACTIF' } },
-    { name: 'a body over the cap: refused', method: 'GET', status: 200, body: `{"identifier":"x","pad":"${'x'.repeat(70_000)}"}`, expect: { code: 'INVALID_RESPONSE', message: /larger than the cap/ } },
+    { name: 'a body over the cap: refused', method: 'GET', status: 200, body: `{"identifier":"x","pad":"${'x'.repeat(70_000)}"}`, expect: { code: 'INVALID_RESPONSE', transient: false, message: /over the size limit/ } },
   ]
   for (const test of cases) {
     await t.test(test.name, async (t) => {
@@ -266,9 +267,13 @@ t.test('token answers: expires_in as a string, a missing access_token, a token s
 
   const noToken = wire(t)
   noToken.token('T1', undefined, '{"token_type":"Bearer","expires_in":3600}')
-  t.match(await failureOf(noToken.client.getRightHolder('x', ctx)), { code: 'TOKEN_INVALID_RESPONSE', transient: true })
+  t.match(await failureOf(noToken.client.getRightHolder('x', ctx)), { code: 'TOKEN_INVALID_RESPONSE', transient: true, doubtful: true })
 
   const failing = wire(t)
   failing.agent.get(ACCESS).intercept({ path: '/api/oauth/token?grant_type=client_credentials', method: 'POST' }).reply(500, '<html>oops</html>', { headers: { 'content-type': 'text/html' } })
-  t.match(await failureOf(failing.client.getRightHolder('x', ctx)), { code: 'TOKEN_HTTP_500', transient: true })
+  t.match(await failureOf(failing.client.getRightHolder('x', ctx)), { code: 'TOKEN_HTTP_500', transient: true, doubtful: false })
+
+  const refused = wire(t)
+  refused.agent.get(ACCESS).intercept({ path: '/api/oauth/token?grant_type=client_credentials', method: 'POST' }).reply(401, '{"error":"invalid_client"}', { headers: JSON_TYPE })
+  t.match(await failureOf(refused.client.getRightHolder('x', ctx)), { code: 'TOKEN_HTTP_401', transient: true, doubtful: true }, 'credentials refused by the token server: bounded')
 })

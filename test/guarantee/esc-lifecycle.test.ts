@@ -5,7 +5,8 @@ import type { CardEvent } from '../../src/domain/card-event.ts'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { escCalls, escCard, escCardEvent, esiOf, hasEscPerson, testEsc } from '../helpers/esc.ts'
 import { izlyCard, testIzly } from '../helpers/izly.ts'
-import { sleep, waitFor } from '../helpers/wait.ts'
+import { driveToRest } from '../helpers/rest.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 /** The card's ESC sync status once it is in line with version `version`. */
 async function escInLine (gateway: TestGateway, cardId: string, version: number): Promise<Record<string, any>> {
@@ -136,7 +137,7 @@ t.test('nothing is sent for a holder with no INE and no ESI, nor for an expired 
   t.match(await escInLine(gateway, noEsi.card.id, 1), { outcome: 'skipped-no-esi', remoteState: 'untouched', needsAttention: null })
   t.match(await escInLine(gateway, expired.card.id, 1), { outcome: 'skipped-card-expired', remoteState: 'untouched', needsAttention: null })
   await waitFor('Izly still registers both', () => [noEsi, expired].every((event) => izlyCard(izly, event.card.crous?.idZdc as string)?.opposed === false))
-  await sleep(300)
+  await driveToRest(gateway)
   t.same(esc.listCalls(), [], 'the router heard nothing')
 })
 

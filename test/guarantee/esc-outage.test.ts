@@ -5,7 +5,8 @@ import type { CardEvent } from '../../src/domain/card-event.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { escCard, escCardEvent, testEsc } from '../helpers/esc.ts'
 import { izlyCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
-import { sleep, waitFor } from '../helpers/wait.ts'
+import { breakerOpen } from '../helpers/breaker.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 const idZdc = (event: CardEvent): string => event.card.crous?.idZdc as string
 
@@ -30,9 +31,10 @@ forEachIzlyTransport(t, 'the router down then back: Izly is not delayed, and eve
   t.ok(during.every((event) => escCard(esc, event.card.escn as string) === undefined), 'the router got nothing meanwhile')
   t.ok(disabled.every((event) => escCard(esc, event.card.escn as string)?.status === 'ACTIVE'), 'and still shows the lost cards active')
 
-  await waitFor('retries against the outage', () => esc.calls.filter((call) => call.code === 'outage').length >= 30)
+  await waitFor('the breaker to open and probe', async () => esc.calls.filter((call) => call.code === 'outage').length >= 8 && await breakerOpen(gateway, 'esc'))
   esc.setOutage('reset')
-  await sleep(500)
+  const probed = esc.calls.length
+  await waitFor('probes against dropped connections', () => esc.calls.length >= probed + 2)
   t.equal((await gateway.admin('GET', '/admin/v1/attention')).body.count, 0, 'an outage is transient: nothing waits for a human')
 
   esc.setOutage('off')
@@ -43,6 +45,6 @@ forEachIzlyTransport(t, 'the router down then back: Izly is not delayed, and eve
     t.match(view.body.downstreams, { esc: { inLine: true, remoteState: disabled.includes(event) ? 'opposed' : 'active' }, izly: { inLine: true } }, `card ${event.card.id} in line on both`)
   }
   const metrics = await gateway.app.inject({ method: 'GET', url: '/metrics' })
-  t.match(metrics.body, /leocarte_sync_outcomes_total\{downstream="esc",lane="oppose",outcome="transient-fault",code="HTTP_503"\} [1-9]/)
+  t.match(metrics.body, /leocarte_sync_outcomes_total\{downstream="esc",lane="(oppose|enable)",outcome="transient-fault",code="HTTP_503"\} [1-9]/)
   t.match(metrics.body, /leocarte_opposition_lag_seconds_count\{downstream="esc"\} [1-9]/, 'the deactivations count in the opposition lag')
 })

@@ -44,3 +44,24 @@ forEachIzlyTransport(t, 'the key an enablement registered is the first one its o
   const tries = izly.listCalls().filter((call) => call.operation === 'OpposeSmartCard' && call.idZdc === idZdc)
   t.same(tries.map((call) => call.identifier), [enabled.holder.eppn], 'one call, under the registered key')
 })
+
+forEachIzlyTransport(t, 'a -42 ("Client inconnu") under the new key moves on to the old one, which opposes the card', async (t, transport) => {
+  const izly = await testIzly(t, transport)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint })
+  const enabled = cardEvent({ state: 'ENABLED', occurredAt: '2026-11-28T08:00:00Z' })
+  seedCard(izly, enabled)
+  const idZdc = enabled.card.crous?.idZdc as string
+  izly.scriptFault({ operation: 'OpposeSmartCard', httpStatus: 422, code: '-42', message: 'Client inconnu', retryable: false, identifier: 'C-2026-0003' })
+
+  const disabled = cardEvent({ cardId: enabled.card.id, state: 'DISABLED', disableReason: 'LOST', occurredAt: '2026-11-28T09:00:00Z' })
+  disabled.holder.crousIdentifier = 'C-2026-0003'
+  await gateway.post(disabled)
+  const izlyView = await waitFor('the confirmation', async () => {
+    const view = await gateway.admin('GET', `/admin/v1/cards/${enabled.card.id}`)
+    return view.body.downstreams.izly.inLine === true ? view.body.downstreams.izly : undefined
+  })
+  t.match(izlyView, { remoteState: 'opposed', outcome: 'opposed', needsAttention: null })
+  t.match(izlyCard(izly, idZdc), { opposed: true, reason: 'DP' })
+  const tries = izly.listCalls().filter((call) => call.operation === 'OpposeSmartCard' && call.idZdc === idZdc)
+  t.same(tries.map((call) => `${call.identifier ?? ''} ${call.code ?? call.result ?? ''}`), ['C-2026-0003 -42', `${enabled.holder.eppn} OPPOSED`])
+})

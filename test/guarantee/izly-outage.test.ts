@@ -5,7 +5,8 @@ import type { DisableReason } from '../../src/domain/card-state.ts'
 import { cardEvent } from '../fixtures/card-events.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { izlyCard, seedCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
-import { sleep, waitFor } from '../helpers/wait.ts'
+import { breakerOpen } from '../helpers/breaker.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 const REASONS: Array<[DisableReason, string]> = [['LOST', 'DP'], ['THEFT', 'DV'], ['OUT_OF_ORDER', 'CD']]
 
@@ -21,9 +22,11 @@ forEachIzlyTransport(t, 'oppositions accepted during an Izly outage all arrive o
 
   izly.setOutage('http503')
   for (const { event } of cards) t.equal((await gateway.post(event)).status, 202, 'accepted while Izly is down')
-  await waitFor('retries against the outage', () => izly.listCalls().filter((call) => call.code === 'outage').length >= 60)
+  const outageCalls = (): number => izly.calls.filter((call) => call.code === 'outage').length
+  await waitFor('the breaker to open, then probe', async () => outageCalls() >= 8 && await breakerOpen(gateway, 'izly'))
   izly.setOutage('reset')
-  await sleep(500)
+  const probed = izly.calls.length
+  await waitFor('probes against dropped connections', () => izly.calls.length >= probed + 2)
   t.ok(cards.every(({ idZdc }) => izlyCard(izly, idZdc)?.opposed === false), 'nothing could be opposed during the outage')
   const attention = await gateway.admin('GET', '/admin/v1/attention')
   t.equal(attention.body.count, 0, 'an outage is transient: nothing waits for a human')

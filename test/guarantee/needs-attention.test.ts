@@ -4,7 +4,8 @@ import t from 'tap'
 import { cardEvent } from '../fixtures/card-events.ts'
 import { startTestGateway, TEST_ADMIN_TOKEN } from '../helpers/gateway.ts'
 import { callsFor, izlyCard, seedCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
-import { sleep, waitFor } from '../helpers/wait.ts'
+import { driveToRest } from '../helpers/rest.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 forEachIzlyTransport(t, 'a -42 on opposition waits in "needs attention" until replayed', async (t, transport) => {
   const izly = await testIzly(t, transport)
@@ -18,9 +19,9 @@ forEachIzlyTransport(t, 'a -42 on opposition waits in "needs attention" until re
   await gateway.post(cardEvent({ cardId, state: 'DISABLED', disableReason: 'LOST' }))
   const entry = await waitFor('the attention entry', async () => (await gateway.admin('GET', '/admin/v1/attention')).body.entries[0])
   t.match(entry, { downstream: 'izly', cardId, code: '-42', lane: 'oppose', version: 1 })
-  await sleep(800) // several sweeps: a permanent fault is not retried on its own
+  await driveToRest(gateway) // jobs done, sweeps run: a permanent fault is not retried on its own
   t.equal(callsFor(izly, 'OpposeSmartCard', idZdc).length, 0, 'no successful call')
-  t.equal(izly.listCalls().filter((call) => call.operation === 'OpposeSmartCard' && call.code === '-42').length, 1, 'tried once, not hammered')
+  t.equal(izly.listCalls().filter((call) => call.operation === 'OpposeSmartCard' && call.code === '-42').length, 2, 'each holder key (eppn, INE) tried once, not hammered')
 
   const metrics = await gateway.app?.inject({ method: 'GET', url: '/metrics' })
   t.match(metrics?.body, /leocarte_needs_attention\{downstream="izly"\} 1/)

@@ -2,8 +2,8 @@
 // date, INE and ESI goes through enable, disable, transient then permanent faults from both simulators
 // whose messages echo those values, and a replay, with the gateway logging at trace level into memory.
 // Then every log line, the timeline, the attention list, every Redis key outside the card registry (each
-// BullMQ job hash and event stream among them) and /metrics are searched: none of the values appears,
-// and no Redis key name holds the eppn.
+// BullMQ job hash and event stream, the activity lists, the attention hashes, the breakers and the sweep's
+// keys among them) and /metrics are searched: none of the values appears, and no Redis key name holds the eppn.
 import type { Redis } from 'ioredis'
 import t from 'tap'
 import { captureLogger } from '../helpers/capture-log.ts'
@@ -54,6 +54,8 @@ async function redisContents (redis: Redis, prefix: string): Promise<{ names: st
       names.push(key)
       if (key.startsWith(`${prefix}:card:`) || key.startsWith(`${prefix}:sync:`)) continue
       const type = await redis.type(key)
+      // Gone since the scan (a lease, the breaker's probe or a queue's rate-limit key lapsing): nothing to read.
+      if (type === 'none') continue
       let content: unknown
       if (type === 'string') content = await redis.get(key)
       else if (type === 'hash') content = await redis.hgetall(key)
@@ -61,7 +63,7 @@ async function redisContents (redis: Redis, prefix: string): Promise<{ names: st
       else if (type === 'set') content = await redis.smembers(key)
       else if (type === 'zset') content = await redis.zrange(key, 0, -1, 'WITHSCORES')
       else if (type === 'stream') content = await redis.xrange(key, '-', '+')
-      values.push([key, JSON.stringify(content)])
+      values.push([key, JSON.stringify(content) ?? ''])
     }
   } while (cursor !== '0')
   return { names, values }
@@ -120,6 +122,12 @@ t.test('no name, e-mail, birth date, INE, ESI or eppn reaches a log line, the ti
   t.comment(`searched ${capture.lines.length} log lines, ${duringFaults.values.length + afterReplay.values.length} Redis values, ${timeline.length} characters of timeline`)
   t.ok(capture.lines.some((line) => line.msg === 'transient fault, will retry') && capture.lines.some((line) => /permanent fault/.test(String(line.msg))), 'the faults were logged')
   t.ok(duringFaults.values.some(([key]) => /:bull:izly-oppose:/.test(key)), 'the BullMQ job hashes were read')
+  // The keys the breaker, the coalesced activity, the attention lists and the sweep write were read too.
+  const read = new Set([...duringFaults.values, ...afterReplay.values].map(([key]) => key))
+  for (const key of [`activity:izly:${cardId}`, `activity:esc:${cardId}`, 'attention:izly', 'attention:esc', 'breaker:izly', 'breaker:esc', 'sweep-stats:izly', 'sweep-stats:esc']) {
+    t.ok(read.has(`${gateway.prefix}:${key}`), `${key} was searched`)
+  }
+  t.ok([...read].some((key) => key.startsWith(`${gateway.prefix}:bull:sweep:`)), 'the sweep scheduler\'s keys were searched')
 
   const found = [
     ...leaks('logs', logs),

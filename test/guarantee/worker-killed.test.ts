@@ -8,6 +8,7 @@ import { cardEvent } from '../fixtures/card-events.ts'
 import { startTestGateway, testEnv } from '../helpers/gateway.ts'
 import { callsFor, izlyCard, seedCard, forEachIzlyTransport, testIzly } from '../helpers/izly.ts'
 import { uniquePrefix } from '../helpers/redis.ts'
+import { driveToRest } from '../helpers/rest.ts'
 import { sleep, waitFor } from '../helpers/wait.ts'
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
@@ -48,7 +49,7 @@ forEachIzlyTransport(t, 'SIGKILL mid-call: another worker finishes the oppositio
     return view.body.downstreams.izly.inLine === true
   }, 30_000)
   t.match(izlyCard(izly, idZdc), { opposed: true, reason: 'DP' })
-  await sleep(500)
+  await driveToRest(api)
   t.equal(callsFor(izly, 'OpposeSmartCard', idZdc).length, 1, 'the card was opposed by exactly one call; any replay found it already opposed')
   t.equal((await api.admin('GET', '/admin/v1/attention')).body.count, 0)
 })

@@ -33,6 +33,9 @@ export function testEnv (options: { izlyEndpoint: IzlyTestEndpoint, escEndpoint?
     RETRY_BASE_MS: '50',
     RETRY_MAX_MS: '400',
     SWEEP_INTERVAL_MS: '300',
+    BREAKER_OPEN_MS: '300',
+    // Generous: a loaded CI machine must not turn a slow answer into a 503 (the Redis stall test sets its own).
+    REDIS_REQUEST_TIMEOUT_MS: '5000',
     IZLY_TIMEOUT_MS: '3000',
     ESC_TIMEOUT_MS: '3000',
     JOB_LOCK_MS: '4000',

@@ -1,4 +1,5 @@
 import type { CardEvent } from '../../src/domain/card-event.ts'
+import { cardEvent } from '../fixtures/card-events.ts'
 import type { Test } from 'tap'
 import { startIzlySimulator, type IzlySimulator } from '../../src/simulators/izly/server.ts'
 import { isCardOpposed } from '../../src/simulators/izly/state.ts'
@@ -29,7 +30,7 @@ export async function testIzly (t: Test, transport: IzlyTransport = 'soap'): Pro
  * the same guarantee, over SOAP and over the API CROUS.
  */
 export function forEachIzlyTransport (t: Test, name: string, body: (t: Test, transport: IzlyTransport) => Promise<void>): void {
-  for (const transport of IZLY_TRANSPORTS) void t.test(`${name} (${transport})`, async (t) => { await body(t, transport) })
+  for (const transport of IZLY_TRANSPORTS) t.test(`${name} (${transport})`, async (t) => { await body(t, transport) })
 }
 
 /** Successful calls (2xx, either face) of one operation about one card (by idZdc). */
@@ -49,6 +50,15 @@ export function seedCard (simulator: IzlySimulator, event: CardEvent): void {
   const crous = event.card.crous
   if (crous === undefined || event.card.csn === undefined) throw new Error('seedCard needs a card with CROUS data and a CSN')
   simulator.putCard({ owner: event.holder.eppn, smartCard: { ...crous, uid: event.card.csn } })
+}
+
+/** `count` cards already registered at Izly, and for each the LOST event that opposes it. */
+export function seededOppositions (simulator: IzlySimulator, count: number): CardEvent[] {
+  return Array.from({ length: count }, () => {
+    const enabled = cardEvent({ state: 'ENABLED' })
+    seedCard(simulator, enabled)
+    return cardEvent({ cardId: enabled.card.id, state: 'DISABLED', disableReason: 'LOST' })
+  })
 }
 
 /** What a REST client (or a gateway's IZLY_API_URL…) needs to call this simulator's API CROUS face. */

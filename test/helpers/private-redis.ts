@@ -5,9 +5,12 @@ import { join } from 'node:path'
 import type { Test } from 'tap'
 import { freePort, isListening, type LocalRedis, startLocalRedis } from '../../src/app/local-redis.ts'
 
-/** A private redis-server (AOF on, noeviction unless `args` say otherwise), stopped and removed on teardown. */
-export async function privateRedis (t: Test, args: readonly string[] = []): Promise<LocalRedis> {
-  const redis = await startLocalRedis({ extraArgs: args })
+/**
+ * A private redis-server (AOF on, noeviction unless `args` say otherwise), on `port` or a free one, stopped
+ * and removed on teardown (resumed first, should the test have left it SIGSTOPped).
+ */
+export async function privateRedis (t: Test, args: readonly string[] = [], options: { port?: number } = {}): Promise<LocalRedis> {
+  const redis = await startLocalRedis({ extraArgs: args, ...(options.port === undefined ? {} : { port: options.port }) })
   t.teardown(async () => {
     redis.process.kill('SIGCONT')
     await redis.stop('SIGKILL', true)

@@ -81,7 +81,7 @@ t.test('a valid event is 202 accepted, handed over normalised', async (t) => {
   event.card.csn = '04a1b2c3d4e5f6'
   const response = await post(app, SINGLE, event)
   t.equal(response.statusCode, 202)
-  t.same(response.json(), { eventId: 'evt-r1', status: 'accepted', duplicate: false })
+  t.same(response.json(), { eventId: 'evt-r1', status: 'accepted', duplicate: false, applied: true })
   t.equal(intake.stored.get('evt-r1')?.event.card.csn, '04A1B2C3D4E5F6')
 })
 
@@ -197,7 +197,7 @@ t.test('a missing, malformed, stale or wrong signature is a 401 problem, and not
   const nowMs = 1_767_225_600_000
   const { app, intake } = await build(t, { now: () => nowMs })
   const nowSeconds = nowMs / 1000
-  const event = cardEvent({ cardId: 'r6' })
+  const event = cardEvent({ cardId: 'r6', occurredAt: new Date(nowMs - 600_000).toISOString() })
   const payload = JSON.stringify(event)
   const cases: Array<[string, Parameters<typeof post>[3], string]> = [
     ['missing', { signature: null }, 'signature-missing'],

@@ -128,6 +128,9 @@ t.test('an all-digit id held as both a CSN and an idZdc of two cards is ambiguou
 })
 
 t.test('a registry that cannot be read is an error, not an unknown card', async (t) => {
-  const checker = createValidityChecker({ findCard: async () => { throw new Error('ECONNREFUSED') }, router: fakeRouter({ kind: 'unknown' }), timeZone: 'UTC' })
+  const checker = createValidityChecker({ findCard: async () => { throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }) }, router: fakeRouter({ kind: 'unknown' }), timeZone: 'UTC' })
   await t.rejects(checker.check('04A1B2C3'), RegistryUnavailableError)
+  // A record that does not parse is not "Redis unavailable, retry": it stays the error it is (a 500).
+  const corrupt = createValidityChecker({ findCard: async () => { throw new SyntaxError('Unexpected end of JSON input') }, router: fakeRouter({ kind: 'unknown' }), timeZone: 'UTC' })
+  await t.rejects(corrupt.check('04A1B2C3'), SyntaxError)
 })

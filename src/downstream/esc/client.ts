@@ -85,12 +85,17 @@ export function createEscClient (options: EscClientOptions): EscPort {
       headersTimeout: settings.headersTimeoutMs,
       bodyTimeout: settings.bodyTimeoutMs,
     }
+    let answer: Answer & { text: string }
     try {
       const response = await boundedRequest(dispatcher, request, { maxBytes: settings.maxResponseBytes, deadlineMs: settings.deadlineMs })
-      return { status: response.statusCode, headers: response.headers, json: parseJson(response.body.toString('utf8')) }
+      const text = response.body.toString('utf8')
+      answer = { status: response.statusCode, headers: response.headers, json: parseJson(text), text }
     } catch (error) {
       throw escError(call.operation, networkFailure(error))
     }
+    // The router answers JSON or nothing: a 2xx page of something else (a proxy's maintenance page) is no success.
+    if (isSuccess(answer.status) && answer.json === undefined && answer.text.trim() !== '') throw escError(call.operation, { kind: 'invalid-response', status: answer.status })
+    return answer
   }
 
   function fail (call: Call, answer: Answer): never {

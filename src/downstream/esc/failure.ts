@@ -21,11 +21,13 @@ export type EscFailure =
   | { kind: 'too-large', status: number, limitBytes: number }
   /** A request the gateway refuses to send: the router would refuse it too. */
   | { kind: 'local', code: string, field: string, message: string }
+  /** A 2xx whose body is not the router's JSON (a proxy's maintenance page): not taken for success. */
+  | { kind: 'invalid-response', status: number }
 
 /**
- * 429 and 5xx are the router's own trouble or its rate limit, 408 asks to come back: retried. Every other
- * status is a verdict on the request or on the token (401/403 `SE-0000`: wrong or unauthorised token,
- * another organisation's person), which no retry changes: a human looks.
+ * 429 and 5xx are the router's own trouble or its rate limit, 408 asks to come back: retried. 401/403
+ * (`SE-0000`: an expired or rotated token, the production allow-list, another organisation's person) are
+ * retried for a bounded time only (doubtful), then a human looks. Every other status is a verdict on the request.
  */
 export function isTransientEscStatus (status: number): boolean {
   return status >= 500 || status === 429 || status === 408
@@ -41,6 +43,7 @@ export function escError (operation: string, failure: EscFailure): DownstreamErr
         code: failure.code ?? `HTTP_${failure.status}`,
         message: `ESC Router ${operation} failed: HTTP ${failure.status}${failure.code === undefined ? '' : ` ${failure.code}`}${routerText}`,
         transient: isTransientEscStatus(failure.status),
+        ...(failure.status === 401 || failure.status === 403 ? { doubtful: true } : {}),
         httpStatus: failure.status,
         ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
       })
@@ -67,6 +70,15 @@ export function escError (operation: string, failure: EscFailure): DownstreamErr
         code: 'RESPONSE_TOO_LARGE',
         message: `ESC Router ${operation} answered HTTP ${failure.status} with a body over ${failure.limitBytes} bytes, not read further: check ESC_ROUTER_URL`,
         transient: false,
+        httpStatus: failure.status,
+      })
+    case 'invalid-response':
+      return new DownstreamError({
+        downstream: 'esc',
+        code: 'INVALID_RESPONSE',
+        message: `ESC Router ${operation}: HTTP ${failure.status} without the router's JSON answer (a proxy or maintenance page?); not taken for success`,
+        transient: true,
+        doubtful: true,
         httpStatus: failure.status,
       })
     case 'local':

@@ -32,7 +32,7 @@ export function createRegistryHolders (registry: Registry, options: RegistryHold
       while (token === null) {
         if (Date.now() > deadline) {
           // Another card of the holder is being synced: a short wait and a retry, not an error for a human.
-          throw new DownstreamError({ downstream: 'esc', code: 'HOLDER_BUSY', message: 'another card of the holder is being synced with the ESC Router', transient: true, retryAfterMs: 250 })
+          throw new DownstreamError({ downstream: 'esc', code: 'HOLDER_BUSY', message: 'another card of the holder is being synced with the ESC Router', transient: true, outage: false, retryAfterMs: 250 })
         }
         await sleep(20 + Math.floor(Math.random() * 30))
         token = await registry.acquireHolderLease('esc', eppn, options.leaseMs)

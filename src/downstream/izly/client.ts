@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https'
 import { type Client, createClientAsync, WSSecurity } from 'soap'
 import type { IzlyOppositionReason, IzlyRightHolder, IzlySmartCard } from '../../domain/izly-plan.ts'
 import { httpUrl } from '../http-url.ts'
-import { IZLY_ALREADY_OPPOSED, IZLY_RIGHT_HOLDER_EXISTS, type IzlyFailure } from './fault-classification.ts'
+import { IZLY_ALREADY_OPPOSED, IZLY_RIGHT_HOLDER_EXISTS, IZLY_UNKNOWN_HOLDER, type IzlyFailure } from './fault-classification.ts'
 import { hasIzlyCode, isIzlyNotFound, izlyError } from './izly-error.ts'
 import type {
   IzlyAccountStatus, IzlyBlockingStatus, IzlyCallContext, IzlyCreateOutcome, IzlyOppositionOutcome, IzlyPort,
@@ -123,6 +123,7 @@ export async function createIzlyClient (options: IzlyClientOptions): Promise<Izl
       if (answer.ok) return answer.body.result === 'ALREADY_OPPOSED' ? 'already-opposed' : 'opposed'
       if (hasIzlyCode(answer.failure, IZLY_ALREADY_OPPOSED)) return 'already-opposed'
       if (isIzlyNotFound(answer.failure)) return 'not-found'
+      if (hasIzlyCode(answer.failure, IZLY_UNKNOWN_HOLDER)) return 'unknown-holder'
       throw izlyError('OpposeSmartCard', answer.failure)
     },
 

@@ -24,13 +24,18 @@ export type IzlyFailure =
   | { kind: 'invalid-response', status: number, detail?: string, reason?: 'redirect' | 'too-large' }
   /**
    * The API CROUS token server did not give a token (`reason`: HTTP_<status>, a network code, TIMEOUT or
-   * INVALID_RESPONSE). Every call needs one: always transient, so a token server down or a credential
-   * being fixed holds the work back instead of parking it for a human.
+   * INVALID_RESPONSE). Every call needs one: always transient; a refusal of the client credentials
+   * (400/401/403, or an answer without a token) only for DOUBTFUL_FAULT_MAX_MS, as any refused credential.
    */
   | { kind: 'token', reason: string, httpStatus?: number, retryAfterMs?: number }
 
 export interface IzlyFailureVerdict {
   transient: boolean
+  /**
+   * Transient for a bounded time only (DownstreamError.doubtful): a refused credential (401/403, a
+   * WS-Security fault, a token server refusing the client credentials), a 2xx that is not the answer.
+   */
+  doubtful?: boolean
   /** The Izly code when it gave one (`-42`), else `HTTP_<status>`, `SOAP_<faultcode>`, `TIMEOUT`, `INVALID_RESPONSE`, `TOKEN_<reason>` or a network code. */
   code: string
   httpStatus?: number
@@ -53,6 +58,9 @@ export const IZLY_ALREADY_OPPOSED = '-9'
 /** Creating a right holder CROUS already has ("Client existant"): read it and update it instead. */
 export const IZLY_RIGHT_HOLDER_EXISTS = '-11'
 
+/** "Client inconnu": no right holder under the key asked about; an opposition tries the holder's next key. */
+export const IZLY_UNKNOWN_HOLDER = '-42'
+
 /**
  * 401/403 mean an expired or rotated credential (ESUP-SGC re-authenticates and retries), 408 and
  * 429 ask to come back later, 5xx is Izly's own trouble. Every other status is a verdict on the request.
@@ -67,34 +75,60 @@ export function classifyIzlyFailure (failure: IzlyFailure): IzlyFailureVerdict {
       return {
         // retryable can only add to the status rule: a 5xx stays worth retrying whatever the flag says.
         transient: failure.retryable || isTransientStatus(failure.httpStatus),
+        ...(isCredentialStatus(failure.httpStatus) ? { doubtful: true } : {}),
         code: failure.code !== '' ? failure.code : `HTTP_${failure.httpStatus}`,
         httpStatus: failure.httpStatus,
       }
     case 'soap-fault':
       return {
         transient: isTransientSoapFault(failure.faultcode, failure.transportStatus),
+        ...(isSecurityFault(failure.faultcode) || isCredentialStatus(failure.transportStatus) ? { doubtful: true } : {}),
         code: `SOAP_${localName(failure.faultcode)}`,
         httpStatus: failure.transportStatus,
       }
     case 'http':
-      return { transient: isTransientStatus(failure.status), code: `HTTP_${failure.status}`, httpStatus: failure.status }
+      return { transient: isTransientStatus(failure.status), ...(isCredentialStatus(failure.status) ? { doubtful: true } : {}), code: `HTTP_${failure.status}`, httpStatus: failure.status }
     case 'network':
       return { transient: true, code: failure.code }
     case 'timeout':
       return { transient: true, code: 'TIMEOUT' }
     case 'invalid-response':
-      return { transient: false, code: 'INVALID_RESPONSE', httpStatus: failure.status }
+      // A redirect (never followed) or an answer over the size cap is the wrong address: nothing a retry changes.
+      if (failure.reason !== undefined) return { transient: false, code: 'INVALID_RESPONSE', httpStatus: failure.status }
+      // A proxy's maintenance page served with 200 passes; a lasting one needs a human (doubtful).
+      return { transient: true, doubtful: true, code: 'INVALID_RESPONSE', httpStatus: failure.status }
     case 'token':
-      return { transient: true, code: `TOKEN_${failure.reason}`, ...(failure.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }) }
+      return {
+        transient: true,
+        // The token server refusing the client credentials (or answering without a token) is a credential
+        // problem: retried for a bounded time, then a human looks. Down, 5xx or slow: an outage, unbounded.
+        ...(isRefusedCredentials(failure.reason) ? { doubtful: true } : {}),
+        code: `TOKEN_${failure.reason}`,
+        ...(failure.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }),
+      }
   }
+}
+
+/** 401/403: an expired or rotated credential, or a wrong one: retried, but only for a bounded time. */
+function isCredentialStatus (status: number): boolean {
+  return status === 401 || status === 403
+}
+
+/** What a token server says when it will not give this client a token: 400 (invalid_client), 401, 403, or a 2xx without one. */
+function isRefusedCredentials (reason: string): boolean {
+  return reason === 'HTTP_400' || reason === 'HTTP_401' || reason === 'HTTP_403' || reason === 'INVALID_RESPONSE'
+}
+
+/** WS-Security failures (wsse:FailedAuthentication, wsse:InvalidSecurityToken...) are credential trouble. */
+function isSecurityFault (faultcode: string): boolean {
+  return /authentication|security|token/i.test(localName(faultcode))
 }
 
 function isTransientSoapFault (faultcode: string, transportStatus: number): boolean {
   // SOAP 1.1 sends every fault with 500, so only another status says something on its own.
   if (transportStatus !== 500 && isTransientStatus(transportStatus)) return true
   const name = localName(faultcode)
-  // WS-Security failures (wsse:FailedAuthentication, wsse:InvalidSecurityToken...) are credential trouble.
-  if (/authentication|security|token/i.test(name)) return true
+  if (isSecurityFault(faultcode)) return true
   // soap:Client says the request itself is wrong; soap:Server and anything else may pass later.
   return !/^client\b/i.test(name)
 }

@@ -16,6 +16,7 @@ export function izlyError (operation: string, failure: IzlyFailure): DownstreamE
     code: verdict.code,
     message: `Izly ${operation} failed: ${describeFailure(failure)}`,
     transient: verdict.transient,
+    ...(verdict.doubtful === true ? { doubtful: true } : {}),
     ...(verdict.httpStatus === undefined ? {} : { httpStatus: verdict.httpStatus }),
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     ...(failure.kind === 'izly-fault' && failure.field !== undefined ? { field: failure.field } : {}),

@@ -1,7 +1,9 @@
 import type { CardRecord } from '../../domain/card-record.ts'
 import { type IzlyPlanOptions, type IzlyWork, planIzly } from '../../domain/izly-plan.ts'
 import type { SyncRecord } from '../../domain/sync-record.ts'
+import { DownstreamError } from '../errors.ts'
 import type { DownstreamSync, SyncContext, SyncResult } from '../types.ts'
+import { IZLY_UNKNOWN_HOLDER } from './fault-classification.ts'
 import type { IzlyPort } from './port.ts'
 import { syncRightHolder } from './right-holder-sync.ts'
 
@@ -28,14 +30,26 @@ export function createIzlySync (port: IzlyPort, options: IzlyPlanOptions): Downs
 
 async function oppose (port: IzlyPort, work: Extract<IzlyWork, { kind: 'oppose' }>, context: SyncContext): Promise<SyncResult> {
   const { kind, identifiers, ...request } = work
+  // Every "not under this key" answer moves on to the holder's next key; only the last one decides.
+  let knownHolder = false
   for (const [attempt, identifier] of identifiers.entries()) {
     const answer = await port.opposeSmartCard({ ...request, identifier }, context)
     await context.record({ operation: 'OpposeSmartCard', idZdc: work.idZdc, reason: work.reason, holderKey: attempt + 1, result: answer })
-    if (answer !== 'not-found') {
-      return { remoteState: 'opposed', remoteHolder: identifier, outcome: answer === 'already-opposed' ? 'already-opposed' : 'opposed' }
+    if (answer === 'opposed' || answer === 'already-opposed') {
+      return { remoteState: 'opposed', remoteHolder: identifier, outcome: answer }
     }
+    if (answer === 'not-found') knownHolder = true
   }
-  // No holder key of this card knows it at Izly: nothing to oppose, recorded as such, not as an error.
+  if (!knownHolder) {
+    // No key is a holder Izly knows: the card may be registered under a key the gateway was never given.
+    throw new DownstreamError({
+      downstream: 'izly',
+      code: IZLY_UNKNOWN_HOLDER,
+      message: `Izly OpposeSmartCard: no right holder under any of the holder's ${identifiers.length} keys (-42 for each): the card cannot be found to oppose it`,
+      transient: false,
+    })
+  }
+  // No holder key of this card holds it at Izly: nothing to oppose, recorded as such, not as an error.
   return { remoteState: 'absent', outcome: 'nothing-to-oppose-unknown-at-izly' }
 }
 

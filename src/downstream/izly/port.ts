@@ -48,7 +48,20 @@ export interface IzlyRevalidationRequest {
   revalidationDate: string
 }
 
-export type IzlyOppositionOutcome = 'opposed' | 'already-opposed' | 'not-found'
+/**
+ * What an opposition under one holder key came to. Neither `not-found` nor `unknown-holder` is an error:
+ * the sync tries the holder's next key (izly-sync.ts), and only once every key has answered one of them
+ * does it decide: nothing to oppose when some key's holder exists without this card, "needs attention"
+ * (code -42) when no key is a holder Izly knows.
+ * - `opposed`: Izly opposed the card now.
+ * - `already-opposed`: it already was (`-9`): success, the call is idempotent.
+ * - `not-found`: Izly does not hold this card under this key (SOAP: an IzlyFault 404; REST: a 404 on the
+ *   card PATCH, which the API CROUS also answers for an unknown holder).
+ * - `unknown-holder`: Izly knows no right holder under this key (`-42` "Client inconnu", whatever the status).
+ * Anything else (a 423, another 422 code, 5xx, a timeout, a 200 that is not the operation's answer)
+ * is thrown as a DownstreamError, classified as for every other call.
+ */
+export type IzlyOppositionOutcome = 'opposed' | 'already-opposed' | 'not-found' | 'unknown-holder'
 
 /** `already-exists`: CROUS answered -11 ("Client existant"): read the holder and update it instead. */
 export type IzlyCreateOutcome = 'created' | 'already-exists'
@@ -58,8 +71,9 @@ export type IzlyIdentifierPatch = IdentifierPatch
 /**
  * The gateway's view of Izly, whichever transport carries it (SOAP on wsdl/izly-card-service.wsdl, or
  * the API CROUS REST resources of openapi/api-crous-v1.yaml). Every failure is a DownstreamError
- * (downstream 'izly') whose `transient` flag tells retry from "needs attention"; the answers that are
- * not failures (404 on a read, -9 or 404 on an opposition, -11 on a creation) come back as values.
+ * (downstream 'izly') whose `transient` flag tells retry from "needs attention" (and `doubtful`, a
+ * transient that may be permanent, how long: see errors.ts); the answers that are not failures (404 on
+ * a read; -9, 404 or -42 on an opposition; -11 on a creation) come back as values.
  * Safe for concurrent use: the sync worker and a façade may share one.
  */
 export interface IzlyPort {
@@ -76,7 +90,7 @@ export interface IzlyPort {
   registerSmartCard (identifier: string, smartCard: IzlySmartCard, ctx: IzlyCallContext): Promise<void>
   /** null when Izly does not know the card (404). */
   getSmartCard (identifier: string, idZdc: string, ctx: IzlyCallContext): Promise<IzlySmartCardStatus | null>
-  /** -9 (already opposed) is 'already-opposed'; 404 is 'not-found': neither is an error. */
+  /** -9 is 'already-opposed'; 404 'not-found'; -42 'unknown-holder': none is an error (see IzlyOppositionOutcome). */
   opposeSmartCard (req: IzlyOppositionRequest, ctx: IzlyCallContext): Promise<IzlyOppositionOutcome>
   revalidateSmartCard (req: IzlyRevalidationRequest, ctx: IzlyCallContext): Promise<void>
   close (): Promise<void>

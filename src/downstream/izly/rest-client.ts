@@ -1,7 +1,7 @@
 import { Agent, type Dispatcher } from 'undici'
 import type { IzlyRightHolder, IzlySmartCard } from '../../domain/izly-plan.ts'
 import { httpUrl } from '../http-url.ts'
-import { IZLY_ALREADY_OPPOSED, IZLY_RIGHT_HOLDER_EXISTS, type IzlyFailure } from './fault-classification.ts'
+import { IZLY_ALREADY_OPPOSED, IZLY_RIGHT_HOLDER_EXISTS, IZLY_UNKNOWN_HOLDER, type IzlyFailure } from './fault-classification.ts'
 import { hasIzlyCode, isIzlyNotFound, izlyError } from './izly-error.ts'
 import type {
   IzlyCallContext, IzlyCreateOutcome, IzlyIdentifierPatch, IzlyOppositionOutcome, IzlyOppositionRequest, IzlyPort,
@@ -203,6 +203,7 @@ export function createIzlyRestClient (options: IzlyRestClientOptions): IzlyRestC
       if (answer.ok) return 'opposed'
       if (hasIzlyCode(answer.failure, IZLY_ALREADY_OPPOSED)) return 'already-opposed'
       if (isIzlyNotFound(answer.failure)) return 'not-found'
+      if (hasIzlyCode(answer.failure, IZLY_UNKNOWN_HOLDER)) return 'unknown-holder'
       throw izlyError(call.operation, answer.failure)
     },
 

@@ -33,7 +33,7 @@ export function readRestFailure (answer: HttpAnswer): IzlyFailure {
 export function readNoAnswer (outcome: Extract<HttpOutcome, { ok: false }>, deadlineMs: number): IzlyFailure {
   switch (outcome.reason) {
     case 'timeout': return { kind: 'timeout', afterMs: deadlineMs }
-    case 'too-large': return { kind: 'invalid-response', status: 200, detail: 'body larger than the cap' }
+    case 'too-large': return { kind: 'invalid-response', status: 200, detail: 'body larger than the cap', reason: 'too-large' }
     case 'network': return { kind: 'network', code: outcome.code }
   }
 }

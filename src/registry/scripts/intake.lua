@@ -5,7 +5,8 @@
 -- idZdc, ESCN of the card) that point to the card id.
 -- ARGV[1] fingerprint, ARGV[2] card id, ARGV[3] version the caller read, ARGV[4] new record JSON ('' = late event,
 -- history only), ARGV[5] new version, ARGV[6] timeline entry JSON, ARGV[7] now (ms), ARGV[8] timeline cap,
--- ARGV[9] number of dirty-set keys
+-- ARGV[9] number of dirty-set keys, ARGV[10] the card's new state (kept beside the record, so that the
+-- sweeper reads it without decoding the record)
 local held = redis.call('GET', KEYS[1])
 if held then
   local cut = string.find(held, '\n', 1, true)
@@ -21,7 +22,7 @@ if current ~= ARGV[3] then
 end
 redis.call('SET', KEYS[1], ARGV[1] .. '\n' .. ARGV[2])
 if ARGV[4] ~= '' then
-  redis.call('HSET', KEYS[2], 'version', ARGV[5], 'record', ARGV[4])
+  redis.call('HSET', KEYS[2], 'version', ARGV[5], 'record', ARGV[4], 'state', ARGV[10], 'acceptedAtMs', ARGV[7])
   local dirtyEnd = 3 + tonumber(ARGV[9])
   for i = 4, dirtyEnd do
     redis.call('ZADD', KEYS[i], 'NX', ARGV[7], ARGV[2])

@@ -75,22 +75,29 @@ export async function startIzlySimulator (options: IzlySimulatorOptions = {}): P
   })
 
   app.post(SOAP_PATH, async (request, reply) => {
+    // A Fastify reply is thenable: the counted part hands back nothing, the handler returns the reply.
+    await controls.counted(async () => { await answerSoap(request, reply) })
+    return reply
+  })
+
+  async function answerSoap (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const handled = await holdOrRefuse(controls, closing.signal, request, reply, {
       record: () => controls.calls.push({ operation: operationOf(request), transport: 'soap', at: Date.now(), correlationId: headerOf(request, 'x-correlation-id'), httpStatus: 503, code: 'outage' }),
       contentType: 'text/plain',
       body: 'Izly simulator: outage',
     })
-    if (handled) return reply
+    if (handled) return
     const exchange: SoapExchange = {}
     const answer = await soapExchange.run(exchange, () =>
       soapService.processRequest(typeof request.body === 'string' ? request.body : '', { url: request.url, headers: request.headers }))
     if (exchange.bare !== undefined) {
       const { status, retryAfterSeconds } = exchange.bare
       if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
-      return reply.code(status).type('text/plain').send(`Izly simulator: scripted HTTP ${status}`)
+      reply.code(status).type('text/plain').send(`Izly simulator: scripted HTTP ${status}`)
+      return
     }
-    return reply.code(answer.statusCode).headers(answer.headers).send(answer.body)
-  })
+    reply.code(answer.statusCode).headers(answer.headers).send(answer.body)
+  }
 
   await app.register(async (rest) => {
     // The raw text goes to the validator, which parses it: malformed JSON is then the API's 400, not Fastify's.
@@ -104,18 +111,24 @@ export async function startIzlySimulator (options: IzlySimulatorOptions = {}): P
         body: '<html><body>503 Service Unavailable</body></html>',
       })
       if (handled) return reply
-      return await serveRest(request, reply)
+      sendRest(request, reply)
+      return reply
     })
     // The access server: another host in production, so the API's outage and latency switches leave it alone.
-    for (const path of ['/api/oauth/token', '/api-pp/oauth/token']) rest.post(path, async (request, reply) => await serveRest(request, reply))
+    for (const path of ['/api/oauth/token', '/api-pp/oauth/token']) {
+      rest.post(path, async (request, reply) => {
+        sendRest(request, reply)
+        return reply
+      })
+    }
   })
 
-  async function serveRest (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  function sendRest (request: FastifyRequest, reply: FastifyReply): void {
     const answer = restApi({ method: request.method, path: request.url, headers: request.headers, body: typeof request.body === 'string' ? request.body : undefined })
     reply.code(answer.status).headers(answer.headers ?? {})
-    if (answer.body === undefined) return reply.send()
-    if (typeof answer.body === 'string') return reply.type('text/plain').send(answer.body)
-    return reply.type('application/json').send(JSON.stringify(answer.body))
+    if (answer.body === undefined) reply.send()
+    else if (typeof answer.body === 'string') reply.type('text/plain').send(answer.body)
+    else reply.type('application/json').send(JSON.stringify(answer.body))
   }
 
   const base = await listenAt(app, options, 'Izly simulator')

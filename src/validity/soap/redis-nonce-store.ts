@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import { RegistryUnavailableError } from '../../intake/intake-service.ts'
 import type { RegistryKeys } from '../../registry/keys.ts'
+import { isRedisUnavailable } from '../../registry/unavailable.ts'
 import type { NonceStore } from './ws-security.ts'
 
 /**
@@ -13,7 +14,7 @@ export function createRedisNonceStore (redis: Redis, keys: Pick<RegistryKeys, 's
       try {
         return await redis.set(keys.soapNonce(key), '1', 'PX', ttlMs, 'NX') === 'OK'
       } catch (error) {
-        throw new RegistryUnavailableError(error)
+        throw isRedisUnavailable(error) ? new RegistryUnavailableError(error) : error
       }
     },
   }
