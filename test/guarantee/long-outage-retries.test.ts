@@ -4,7 +4,7 @@
 import t from 'tap'
 import type { CardEvent } from '../../src/domain/card-event.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
-import { izlyCard, seededOppositions, testIzly } from '../helpers/izly.ts'
+import { forEachIzlyTransport, izlyCard, seededOppositions, testIzly } from '../helpers/izly.ts'
 import { average, BOUND_PER_CARD, cardBytes } from '../helpers/memory.ts'
 import { testRedis } from '../helpers/redis.ts'
 import { waitFor } from '../helpers/wait.ts'
@@ -16,10 +16,10 @@ const attemptsOf = async (redis: Awaited<ReturnType<typeof testRedis>>, prefix: 
   return (await pipeline.exec() ?? []).map(([, attempts]) => Number(attempts ?? 0))
 }
 
-t.test('a card retried hundreds of times keeps a constant size in Redis (breaker held closed: the worst case)', async (t) => {
-  const izly = await testIzly(t)
+forEachIzlyTransport(t, 'a card retried hundreds of times keeps a constant size in Redis (breaker held closed: the worst case)', async (t, transport) => {
+  const izly = await testIzly(t, transport)
   // BREAKER_FAILURES=0: every card retried on its own, as with a downstream that fails for some cards only.
-  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url, extra: { BREAKER_FAILURES: '0', RETRY_BASE_MS: '5', RETRY_MAX_MS: '20' } })
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.endpoint, extra: { BREAKER_FAILURES: '0', RETRY_BASE_MS: '5', RETRY_MAX_MS: '20' } })
   const redis = await testRedis(t, gateway.prefix)
   const events = seededOppositions(izly, 20)
   izly.setOutage('reset')

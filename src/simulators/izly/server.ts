@@ -104,14 +104,16 @@ export async function startIzlySimulator (options: IzlySimulatorOptions = {}): P
     rest.removeAllContentTypeParsers()
     rest.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
     rest.all('/beforeizly/*', async (request, reply) => {
-      const handled = await holdOrRefuse(controls, closing.signal, request, reply, {
-        record: () => controls.calls.push({ operation: 'unknown', transport: 'rest', method: request.method, at: Date.now(), correlationId: headerOf(request, 'x-correlation-id'), httpStatus: 503, code: 'outage' }),
-        // A load balancer's page, not the API's JSON: the client must read it leniently.
-        contentType: 'text/html',
-        body: '<html><body>503 Service Unavailable</body></html>',
+      // Counted as the SOAP face's calls are (concurrentCalls); the thenable reply is returned outside.
+      await controls.counted(async () => {
+        const handled = await holdOrRefuse(controls, closing.signal, request, reply, {
+          record: () => controls.calls.push({ operation: 'unknown', transport: 'rest', method: request.method, at: Date.now(), correlationId: headerOf(request, 'x-correlation-id'), httpStatus: 503, code: 'outage' }),
+          // A load balancer's page, not the API's JSON: the client must read it leniently.
+          contentType: 'text/html',
+          body: '<html><body>503 Service Unavailable</body></html>',
+        })
+        if (!handled) sendRest(request, reply)
       })
-      if (handled) return reply
-      sendRest(request, reply)
       return reply
     })
     // The access server: another host in production, so the API's outage and latency switches leave it alone.
