@@ -103,7 +103,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       batchBodyLimitBytes: config.batchBodyLimitBytes,
       maxAheadSeconds: config.occurredAtMaxAheadSeconds,
     }))
-    await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, downstreams: options.downstreams, tokens: config.adminTokens })
+    await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, downstreams: options.downstreams, tokens: config.adminOperators, timeZone: config.validity.timeZone })
     await app.register(queueDashboard, { queues, tokens: config.adminTokens })
     await options.validity?.register(app)
     await app.register(docsRoutes)
