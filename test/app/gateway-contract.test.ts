@@ -119,6 +119,7 @@ t.test('admin, health and metrics answers match the OpenAPI document', async (t)
   // The queue dashboard (test/app/queue-dashboard.test.ts covers HTTP Basic and its JSON API).
   t.match((await call(t, app, 'get', '/admin/queues')).body, /<html/)
   t.equal((await call(t, app, 'get', '/admin/queues', { token: null })).status, 401)
+  t.match((await call(t, app, 'get', '/admin/console', { token: null })).body, /<title>Léocarte console<\/title>/, 'the console page (test/app/console-browser.test.ts drives it)')
 
   await call(t, app, 'get', '/health/live', { token: null })
   await call(t, app, 'get', '/health/ready', { token: null })
