@@ -11,6 +11,8 @@ import type { SyncQueues } from '../queue/sync-queues.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { DownstreamName } from '../domain/downstream.ts'
 import type { ValidityApi } from '../validity/validity-api.ts'
+import type { HolderErasureResult } from '../retention/holder-erasure.ts'
+import { adminErasureRoutes } from './admin-erasure-routes.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { docsRoutes } from './docs-routes.ts'
 import { healthRoutes } from './health-routes.ts'
@@ -37,6 +39,8 @@ export interface BuildAppOptions {
   metrics: GatewayMetrics
   /** The CROUS validity interfaces (REST and SOAP), served with the intake. */
   validity?: ValidityApi
+  /** A holder's erasure (DELETE /admin/v1/holders/{eppn}), served with the admin API. */
+  erasure?: { erase (eppn: string): Promise<HolderErasureResult> }
 }
 
 /**
@@ -104,6 +108,9 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       maxAheadSeconds: config.occurredAtMaxAheadSeconds,
     }))
     await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, downstreams: options.downstreams, tokens: config.adminTokens })
+    if (options.erasure !== undefined) {
+      await app.register(adminErasureRoutes, { prefix: '/admin/v1', erasure: options.erasure, tokens: config.adminTokens, pseudonymKey: config.pseudonymKey, logger: options.logger })
+    }
     await app.register(queueDashboard, { queues, tokens: config.adminTokens })
     await options.validity?.register(app)
     await app.register(docsRoutes)

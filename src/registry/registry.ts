@@ -19,6 +19,8 @@ export interface RegistryOptions {
   timelineCap?: number
   /** Activity lines (calls, faults, confirmations...) kept per card and downstream. Default 200. */
   activityCap?: number
+  /** How long an event's idempotency record is kept after acceptance, ms (IDEMPOTENCY_RETENTION_DAYS). Default 90 days. */
+  idempotencyMs?: number
   now?: () => number
 }
 
@@ -64,6 +66,7 @@ export class Registry implements IntakeService {
   readonly #downstreams: readonly DownstreamName[]
   readonly #timelineCap: number
   readonly #activityCap: number
+  readonly #idempotencyMs: number
   readonly #now: () => number
 
   constructor (options: RegistryOptions) {
@@ -72,6 +75,7 @@ export class Registry implements IntakeService {
     this.#downstreams = options.downstreams
     this.#timelineCap = options.timelineCap ?? 1000
     this.#activityCap = options.activityCap ?? 200
+    this.#idempotencyMs = options.idempotencyMs ?? 90 * 86_400_000
     this.#now = options.now ?? Date.now
   }
 
@@ -96,7 +100,7 @@ export class Registry implements IntakeService {
         }, acceptedAtMs)
         const [status, detail] = await this.#redis.leoIntake(keys.length, ...keys,
           fingerprint, cardId, String(current?.version ?? 0), merge.applied ? JSON.stringify(merge.record) : '',
-          String(version), JSON.stringify(entry), acceptedAtMs, this.#timelineCap, this.#downstreams.length, event.card.state)
+          String(version), JSON.stringify(entry), acceptedAtMs, this.#timelineCap, this.#downstreams.length, event.card.state, acceptedAtMs + this.#idempotencyMs)
         if (status === 'accepted') return { status, eventId: event.eventId, cardId, version: Number(detail), applied: merge.applied }
         if (status === 'duplicate') return { status, eventId: event.eventId, cardId: detail }
         if (status === 'conflict') return { status, eventId: event.eventId }

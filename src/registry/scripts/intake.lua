@@ -6,7 +6,8 @@
 -- ARGV[1] fingerprint, ARGV[2] card id, ARGV[3] version the caller read, ARGV[4] new record JSON ('' = late event,
 -- history only), ARGV[5] new version, ARGV[6] timeline entry JSON, ARGV[7] now (ms), ARGV[8] timeline cap,
 -- ARGV[9] number of dirty-set keys, ARGV[10] the card's new state (kept beside the record, so that the
--- sweeper reads it without decoding the record)
+-- sweeper reads it without decoding the record), ARGV[11] when the idempotency record expires (epoch ms:
+-- IDEMPOTENCY_RETENTION_DAYS after acceptance; past that an SGC resend would be taken as a new event)
 local held = redis.call('GET', KEYS[1])
 if held then
   local cut = string.find(held, '\n', 1, true)
@@ -20,7 +21,7 @@ if current ~= ARGV[3] then
   -- Another event for this card landed since the caller read it: the caller merges again.
   return {'retry', current}
 end
-redis.call('SET', KEYS[1], ARGV[1] .. '\n' .. ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1] .. '\n' .. ARGV[2], 'PXAT', ARGV[11])
 if ARGV[4] ~= '' then
   redis.call('HSET', KEYS[2], 'version', ARGV[5], 'record', ARGV[4], 'state', ARGV[10], 'acceptedAtMs', ARGV[7])
   local dirtyEnd = 3 + tonumber(ARGV[9])
