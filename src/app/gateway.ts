@@ -146,7 +146,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, lookupDeadlineMs: config.redisRequestTimeoutMs, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
   const erasure = config.role === 'worker'
     ? undefined
-    : createHolderErasure({ registry: apiRegistry, eraser: new CardEraser({ redis: redis.intake, keys, prefix: config.queue.prefix, downstreams, queues: apiQueues }), downstreams, now, ...(options.extraHolderKeys !== undefined ? { extraHolderKeys: options.extraHolderKeys } : {}) })
+    : createHolderErasure({ registry: apiRegistry, eraser: new CardEraser({ redis: redis.intake, keys, downstreams, queues: apiQueues }), downstreams, now, ...(options.extraHolderKeys !== undefined ? { extraHolderKeys: options.extraHolderKeys } : {}) })
   let retention: RetentionPass | undefined
   const breakerSettings = { failures: config.queue.breakerFailures, openMs: config.queue.breakerOpenMs, probeLeaseMs: config.queue.lockMs }
   const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}), ...(erasure !== undefined ? { erasure } : {}) })
@@ -173,7 +173,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     retention = createRetentionPass({
       redis: redis.worker,
       registry: workerRegistry,
-      eraser: new CardEraser({ redis: redis.worker, keys, prefix: config.queue.prefix, downstreams, queues: workerQueues }),
+      eraser: new CardEraser({ redis: redis.worker, keys, downstreams, queues: workerQueues }),
       prefix: config.queue.prefix,
       downstreams,
       logger,

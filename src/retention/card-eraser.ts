@@ -19,15 +19,8 @@ export type ErasureOutcome =
 export interface CardEraserOptions {
   redis: Redis
   keys: RegistryKeys
-  /** REDIS_PREFIX: the tombstones live beside the registry's keys. */
-  prefix: string
   downstreams: readonly DownstreamName[]
   queues: SyncQueues
-}
-
-/** Where a card's non-personal counters stay once its personal data has gone. */
-export function tombstoneKey (prefix: string, cardId: string): string {
-  return `${prefix}:erased:${cardId}`
 }
 
 /**
@@ -45,13 +38,13 @@ export class CardEraser {
   }
 
   async erase (mode: ErasureMode, eppn: string, records: readonly CardRecord[], options: { nowMs: number, cutoffMs?: number, extraKeys?: readonly string[] }): Promise<ErasureOutcome> {
-    const { keys, downstreams, prefix } = this.#options
+    const { keys, downstreams } = this.#options
     const extraKeys = options.extraKeys ?? []
     const keyList: string[] = [keys.holderCards(eppn), ...downstreams.map((downstream) => keys.holderLease(downstream, eppn))]
     const args: Array<string | number> = [mode, options.nowMs, options.cutoffMs ?? 0, downstreams.length, ...downstreams, records.length]
     for (const record of records) {
       const cardId = record.card.id
-      keyList.push(keys.card(cardId), keys.timeline(cardId), tombstoneKey(prefix, cardId))
+      keyList.push(keys.card(cardId), keys.timeline(cardId), keys.erased(cardId))
       for (const downstream of downstreams) {
         keyList.push(keys.activity(downstream, cardId), keys.sync(downstream, cardId), keys.lease(downstream, cardId), keys.dirty(downstream), keys.attention(downstream))
       }

@@ -94,6 +94,15 @@ t.test('after an erasure no key under the prefix holds any of the holder\'s valu
   t.match(resent, { status: 202, body: { duplicate: true } })
   t.equal(await redis.exists(`${gateway.prefix}:card:${first.card.id}`), 0, 'the resend recreated nothing')
   t.equal((await erase(gateway, HOLDER.eppn)).status, 404, 'a second erasure finds nothing')
+  // A late event (older than the state erased, a new eventId) does not bring the card back either...
+  const late = withHolder(escCardEvent({ cardId: first.card.id, escn: first.card.escn as string, state: 'ENABLED', eppn: HOLDER.eppn, ine: HOLDER.ine, esi: HOLDER.esi, occurredAt: at(1) }))
+  t.match(await gateway.post(late), { status: 202, body: { applied: false } }, 'a late event after the erasure is late')
+  t.equal(await redis.exists(`${gateway.prefix}:card:${first.card.id}`), 0, 'and recreates nothing')
+  t.same(findNeedles(await scanEveryKey(redis, gateway.prefix), keys), [], 'still none of the holder\'s values')
+  // ...while a newer one is the SGC's word: the card is back.
+  const back = escCardEvent({ cardId: second.card.id, escn: second.card.escn as string, state: 'ENABLED', occurredAt: new Date().toISOString() })
+  t.match(await gateway.post(back), { status: 202, body: { applied: true } }, 'a newer event is applied')
+  t.ok(await redis.exists(`${gateway.prefix}:card:${second.card.id}`), 'and makes the card anew')
 
   const audit = capture.lines.filter((line) => line.audit === 'holder-erasure')
   t.match(audit, [{ outcome: 'refused-active' }, { outcome: 'erased', holderRef: /^[0-9a-f]{16}$/, cardIds: Array }, { outcome: 'unknown-holder' }], 'an audit line per request')

@@ -83,7 +83,7 @@ t.test('with the clock moved, old history and ended cards go; pending work keeps
   const retention = createRetentionPass({
     redis,
     registry: gateway.registry,
-    eraser: new CardEraser({ redis, keys, prefix: gateway.prefix, downstreams: gateway.queues.downstreams, queues: gateway.queues }),
+    eraser: new CardEraser({ redis, keys, downstreams: gateway.queues.downstreams, queues: gateway.queues }),
     prefix: gateway.prefix,
     downstreams: gateway.queues.downstreams,
     logger: createLogger('silent'),
@@ -135,7 +135,7 @@ t.test('the sweep\'s steps walk every card in bounded pages, the cursor kept in 
   const retention = createRetentionPass({
     redis,
     registry: gateway.registry,
-    eraser: new CardEraser({ redis, keys, prefix: gateway.prefix, downstreams: gateway.queues.downstreams, queues: gateway.queues }),
+    eraser: new CardEraser({ redis, keys, downstreams: gateway.queues.downstreams, queues: gateway.queues }),
     prefix: gateway.prefix,
     downstreams: gateway.queues.downstreams,
     logger: createLogger('silent'),
