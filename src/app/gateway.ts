@@ -173,7 +173,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     retention = createRetentionPass({
       redis: redis.worker,
       registry: workerRegistry,
-      eraser: new CardEraser({ redis: redis.worker, keys, downstreams, queues: workerQueues }),
+      eraser: new CardEraser({ redis: redis.worker, keys, downstreams, queues: workerQueues, onJobLeft: (cardId, downstream) => logger.warn({ cardId, downstream }, 'erased card: a job of it was running and stays until it ends') }),
       prefix: config.queue.prefix,
       downstreams,
       logger,

@@ -21,6 +21,8 @@ export interface CardEraserOptions {
   keys: RegistryKeys
   downstreams: readonly DownstreamName[]
   queues: SyncQueues
+  /** A job that could not be removed (taken by a worker meanwhile); default: nothing. */
+  onJobLeft?: (cardId: string, downstream: DownstreamName, error: unknown) => void
 }
 
 /**
@@ -69,7 +71,14 @@ export class CardEraser {
   /** The card's jobs left in the queues (failed ones keep their hash, their logs and their failure reason). */
   async #removeJobs (cardId: string): Promise<void> {
     for (const downstream of this.#options.downstreams) {
-      for (const lane of LANES) await this.#options.queues.queue(downstream, lane).remove(jobIdFor(cardId))
+      for (const lane of LANES) {
+        try {
+          await this.#options.queues.queue(downstream, lane).remove(jobIdFor(cardId))
+        } catch (error) {
+          // A job taken by a worker since the check: it finds no card and ends, removed on completion.
+          this.#options.onJobLeft?.(cardId, downstream, error)
+        }
+      }
     }
   }
 }

@@ -148,6 +148,26 @@ t.test('an erasure is refused while an opposition of the holder is pending, and 
   t.equal((await gateway.admin('GET', `/admin/v1/cards/${encodeURIComponent(cardId)}`)).status, 404)
 })
 
+t.test('an erasure is refused while a card of the holder is still registered at the ESC Router', async (t) => {
+  const izly = await testIzly(t)
+  const esc = await testEsc(t)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url, escEndpoint: esc.endpoint })
+  const enabled = escCardEvent({ state: 'ENABLED', occurredAt: at(0) })
+  t.equal((await gateway.post(enabled)).status, 202)
+  await driveToRest(gateway)
+  t.equal(escCard(esc, enabled.card.escn as string)?.status, 'ACTIVE')
+  t.equal((await gateway.post(escCardEvent({ cardId: enabled.card.id, escn: enabled.card.escn as string, eppn: enabled.holder.eppn, state: 'DISABLED', disableReason: 'LOST', occurredAt: at(1) }))).status, 202)
+  await driveToRest(gateway)
+  t.equal(escCard(esc, enabled.card.escn as string)?.status, 'INACTIVE')
+  const refused = await erase(gateway, enabled.holder.eppn)
+  t.equal(refused.status, 409)
+  t.match(refused.body, { type: /holder-has-active-cards$/, obstacles: [{ cardId: enabled.card.id, downstream: 'esc', reason: /still registered at the ESC Router/ }] })
+  t.equal((await gateway.post(escCardEvent({ cardId: enabled.card.id, escn: enabled.card.escn as string, eppn: enabled.holder.eppn, state: 'CADUC', occurredAt: at(2) }))).status, 202)
+  await driveToRest(gateway)
+  t.equal(escCard(esc, enabled.card.escn as string), undefined, 'CADUC deleted it at the router')
+  t.equal((await erase(gateway, enabled.holder.eppn)).status, 200, 'then the erasure goes through')
+})
+
 t.test('the erasure route wants an admin token', async (t) => {
   const izly = await testIzly(t)
   const gateway = await startTestGateway(t, { izlyEndpoint: izly.url })
