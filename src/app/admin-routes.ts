@@ -9,6 +9,7 @@ import { audit, operatorName, setOperator } from './admin/audit.ts'
 import { cardView } from './admin/card-view.ts'
 import { bearerToken, operatorOf } from './admin/operator.ts'
 import { workQueueRoutes } from './admin/work-queue-routes.ts'
+import { adminErasureRoutes, type AdminErasureRoutesOptions } from './admin-erasure-routes.ts'
 
 export interface AdminRoutesOptions {
   registry: Registry
@@ -18,6 +19,8 @@ export interface AdminRoutesOptions {
   tokens: readonly AdminToken[]
   /** The zone the card summaries write times in (VALIDITY_TIME_ZONE). */
   timeZone: string
+  /** DELETE /holders/{eppn} (admin-erasure-routes.ts), behind the same check; absent, not served. */
+  erasure?: AdminErasureRoutesOptions
 }
 
 /**
@@ -65,6 +68,7 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
 
   // GET /attention (filtered, paged), POST /attention/replay, dismissal, re-sync, find by identifier, overview.
   await app.register(workQueueRoutes, { registry, queues, downstreams, timeZone })
+  if (options.erasure !== undefined) await app.register(adminErasureRoutes, options.erasure)
 
   // Every entry of one downstream and fault code at once: after a credential is renewed, hundreds wait on it.
   app.post<{ Params: { downstream: string }, Querystring: { code?: string } }>('/attention/:downstream/replay', async (request, reply) => {

@@ -11,6 +11,7 @@ import type { SyncQueues } from '../queue/sync-queues.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { DownstreamName } from '../domain/downstream.ts'
 import type { ValidityApi } from '../validity/validity-api.ts'
+import type { HolderErasureResult } from '../retention/holder-erasure.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { consoleRoutes } from './console/console-routes.ts'
 import { docsRoutes } from './docs-routes.ts'
@@ -38,6 +39,8 @@ export interface BuildAppOptions {
   metrics: GatewayMetrics
   /** The CROUS validity interfaces (REST and SOAP), served with the intake. */
   validity?: ValidityApi
+  /** A holder's erasure (DELETE /admin/v1/holders/{eppn}), served with the admin API. */
+  erasure?: { erase (eppn: string): Promise<HolderErasureResult> }
 }
 
 /**
@@ -104,7 +107,15 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       batchBodyLimitBytes: config.batchBodyLimitBytes,
       maxAheadSeconds: config.occurredAtMaxAheadSeconds,
     }))
-    await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, downstreams: options.downstreams, tokens: config.adminOperators, timeZone: config.validity.timeZone })
+    await app.register(adminRoutes, {
+      prefix: '/admin/v1',
+      registry,
+      queues,
+      downstreams: options.downstreams,
+      tokens: config.adminOperators,
+      timeZone: config.validity.timeZone,
+      ...(options.erasure !== undefined ? { erasure: { erasure: options.erasure, pseudonymKey: config.pseudonymKey, logger: options.logger } } : {}),
+    })
     await app.register(queueDashboard, { queues, tokens: config.adminTokens })
     await app.register(consoleRoutes)
     await options.validity?.register(app)

@@ -24,6 +24,10 @@ import { createRedis } from '../registry/redis.ts'
 import { checkRedisPolicyWhenReady, RedisPolicyError } from '../registry/redis-policy.ts'
 import { closeWorkers } from '../queue/hand-back.ts'
 import { Registry } from '../registry/registry.ts'
+import { CardEraser } from '../retention/card-eraser.ts'
+import { createHolderErasure } from '../retention/holder-erasure.ts'
+import type { HolderKeysHook } from '../retention/key-families.ts'
+import { createRetentionPass, type RetentionPass } from '../retention/retention-pass.ts'
 import { createValidityApi, type ValidityApi } from '../validity/validity-api.ts'
 import { buildApp } from './build-app.ts'
 
@@ -43,6 +47,10 @@ export interface GatewayOptions {
    * never start). A refusal at start throws from startGateway instead. Default: a fatal log line.
    */
   onRedisRefused?: (error: RedisPolicyError) => void
+  /** The clock of retention and erasure (tests move it); default Date.now. */
+  now?: () => number
+  /** Keys other components (the ESUP-SGC façades) keep for a holder, erased with the holder. */
+  extraHolderKeys?: HolderKeysHook
 }
 
 export interface EscEndpoint {
@@ -64,6 +72,8 @@ export interface Gateway {
   validity: ValidityApi | undefined
   workers: Worker[]
   sweeper: Sweeper | undefined
+  /** The retention pass the sweeps run a step of (timelines, ended cards), in a process that runs workers. */
+  retention: RetentionPass | undefined
   /** Readiness fails from now on (the load balancer stops sending); requests are still served. */
   beginDrain (): void
   /**
@@ -113,8 +123,10 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   // carries ESC work, so no job, no dirty mark and no sync record is spent on it.
   const escEndpoint = options.escEndpoint ?? configuredEsc(config)
   const downstreams: readonly DownstreamName[] = escEndpoint === undefined ? ['izly'] : ['izly', 'esc']
-  const apiRegistry = new Registry({ redis: redis.intake, keys, downstreams })
-  const workerRegistry = new Registry({ redis: redis.worker, keys, downstreams })
+  const now = options.now ?? Date.now
+  const idempotencyMs = config.retention.idempotencyDays * 86_400_000
+  const apiRegistry = new Registry({ redis: redis.intake, keys, downstreams, idempotencyMs, now })
+  const workerRegistry = new Registry({ redis: redis.worker, keys, downstreams, idempotencyMs, now })
   // Intake enqueues on the fail-fast connection: an unreachable Redis is a 503, not a hung request.
   const queueError = (error: Error): void => logger.warn({ err: error.message }, 'queue connection error')
   const apiQueues = new SyncQueues(redis.intake, keys.bullPrefix(), downstreams, queueError)
@@ -132,8 +144,12 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const validity = config.role === 'worker'
     ? undefined
     : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, lookupDeadlineMs: config.redisRequestTimeoutMs, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
+  const erasure = config.role === 'worker'
+    ? undefined
+    : createHolderErasure({ registry: apiRegistry, eraser: new CardEraser({ redis: redis.intake, keys, downstreams, queues: apiQueues }), downstreams, now, ...(options.extraHolderKeys !== undefined ? { extraHolderKeys: options.extraHolderKeys } : {}) })
+  let retention: RetentionPass | undefined
   const breakerSettings = { failures: config.queue.breakerFailures, openMs: config.queue.breakerOpenMs, probeLeaseMs: config.queue.lockMs }
-  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}) })
+  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}), ...(erasure !== undefined ? { erasure } : {}) })
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
   }
@@ -154,6 +170,17 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     }
     const breakers = new Breakers(redis.worker, keys, workerQueues, breakerSettings)
     const sweeps = createSweeper({ registry: workerRegistry, queues: workerQueues, downstreams, logger })
+    retention = createRetentionPass({
+      redis: redis.worker,
+      registry: workerRegistry,
+      eraser: new CardEraser({ redis: redis.worker, keys, downstreams, queues: workerQueues, onJobLeft: (cardId, downstream) => logger.warn({ cardId, downstream }, 'erased card: a job of it was running and stays until it ends') }),
+      prefix: config.queue.prefix,
+      downstreams,
+      logger,
+      timelineDays: config.retention.timelineDays,
+      endedCardDays: config.retention.endedCardDays,
+      now,
+    })
     // Passes by hand (tests, the admin API) or on the schedule; stop() ends this process's part of the schedule.
     sweeper = { pass: sweeps.pass, sweep: sweeps.sweep, stop: async () => { await (await scheduled?.catch(() => undefined))?.stop() } }
     const startWorkers = (): void => {
@@ -164,7 +191,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
           workers.push(startSyncWorker({ connection: redis.worker, registry: workerRegistry, queues: workerQueues, breakers, sync, lane, config: config.queue, logger, metrics }))
         }
       }
-      scheduled = scheduleSweeps({ connection: redis.worker, prefix: keys.bullPrefix(), sweeper: sweeps, intervalMs: config.queue.sweepIntervalMs, logger })
+      scheduled = scheduleSweeps({ connection: redis.worker, prefix: keys.bullPrefix(), sweeper: sweeps, intervalMs: config.queue.sweepIntervalMs, logger, retention })
       scheduled.catch((error: unknown) => logger.error({ err: error }, 'the sweep schedule could not be set up; lost wake-ups are not recovered until a restart'))
     }
     // A BullMQ worker whose first connection fails stops for good: workers start once Redis has answered
@@ -185,6 +212,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     validity,
     workers,
     get sweeper () { return sweeper },
+    get retention () { return retention },
     beginDrain () {
       draining = true
     },

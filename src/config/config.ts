@@ -114,6 +114,16 @@ export interface QueueConfig {
   doubtfulFaultMaxMs: number
 }
 
+/** How long what the gateway keeps is kept (GDPR: no longer than its purpose; README "Personal data"). */
+export interface RetentionConfig {
+  /** IDEMPOTENCY_RETENTION_DAYS: how long an SGC eventId is remembered (its idempotency record). Default 90, above any SGC resend. */
+  idempotencyDays: number
+  /** TIMELINE_RETENTION_DAYS: timeline and activity lines older than this go, from cards with no pending work. Default 180. */
+  timelineDays: number
+  /** ENDED_CARD_RETENTION_DAYS: a CADUC or DESTROYED card confirmed everywhere loses its personal data this long after. Default 395 (13 months). */
+  endedCardDays: number
+}
+
 export type RedisPolicyCheck = 'refuse' | 'warn'
 
 /** How to reach Redis besides REDIS_URL, and how strictly its setup is checked at start. */
@@ -177,6 +187,7 @@ export interface Config {
   adminTokenGenerated: boolean
   logLevel: string
   queue: QueueConfig
+  retention: RetentionConfig
   http: HttpServerConfig
   /**
    * PSEUDONYM_KEY: the HMAC key of every keyed hash standing for a person (Redis key names by eppn, the

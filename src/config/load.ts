@@ -141,6 +141,11 @@ export function loadConfig (env: Env = process.env): Config {
       breakerOpenMs: integer(read, 'BREAKER_OPEN_MS', 15_000, 50, 3_600_000),
       doubtfulFaultMaxMs: integer(read, 'DOUBTFUL_FAULT_MAX_MS', 3_600_000, 0, 7 * 86_400_000),
     },
+    retention: {
+      idempotencyDays: integer(read, 'IDEMPOTENCY_RETENTION_DAYS', 90, 1, 3650),
+      timelineDays: integer(read, 'TIMELINE_RETENTION_DAYS', 180, 1, 3650),
+      endedCardDays: integer(read, 'ENDED_CARD_RETENTION_DAYS', 395, 1, 3650),
+    },
     http: {
       requestTimeoutMs: integer(read, 'REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
       headersTimeoutMs: integer(read, 'HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000),

@@ -115,13 +115,24 @@ const SCHEDULER_ID = 'sweep'
  * Redis, upserted by every worker process) makes one job per interval, which one worker takes. Several
  * replicas therefore sweep once, not once each, and a pass never overlaps the next.
  */
-export async function scheduleSweeps (options: { connection: Redis, prefix: string, sweeper: Sweeper, intervalMs: number, logger: Logger }): Promise<Sweeper> {
+export async function scheduleSweeps (options: { connection: Redis, prefix: string, sweeper: Sweeper, intervalMs: number, logger: Logger, retention?: { step (): Promise<unknown> } | undefined }): Promise<Sweeper> {
   const { connection, prefix, sweeper, intervalMs } = options
   const log = options.logger.child({ component: 'sweeper' })
   const queue = new Queue(SWEEP_QUEUE, { connection, prefix })
   queue.on('error', (error) => log.warn({ err: error.message }, 'sweep queue error'))
   await queue.upsertJobScheduler(SCHEDULER_ID, { every: intervalMs }, { name: SCHEDULER_ID, opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 10 }, stackTraceLimit: 1 } })
-  const worker = new Worker(SWEEP_QUEUE, async () => await sweeper.pass(), {
+  const worker = new Worker(SWEEP_QUEUE, async () => {
+    const report = await sweeper.pass()
+    // A few bounded pages of retention (retention/retention-pass.ts) ride on the same one-per-deployment
+    // job; their failure never fails the sweep, whose wake-ups matter more.
+    let retention: unknown
+    try {
+      retention = await options.retention?.step()
+    } catch (error) {
+      log.warn({ err: error }, 'retention step failed; the next sweep retries')
+    }
+    return retention === undefined ? report : { ...report, retention }
+  }, {
     connection,
     prefix,
     concurrency: 1,

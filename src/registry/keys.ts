@@ -34,6 +34,11 @@ export interface RegistryKeys {
   breakerProbe (downstream: DownstreamName): string
   /** What the last sweep found for one downstream (the metrics read it, never the cards). */
   sweepStats (downstream: DownstreamName): string
+  /**
+   * What stays of a card whose personal data was erased (retention/): state, versions, counts, times and
+   * the time of its last state, so that a late event does not bring the card back.
+   */
+  erased (cardId: string): string
   bullPrefix (): string
 }
 
@@ -56,6 +61,7 @@ export function buildKeys (prefix: string, pseudonymKey: string): RegistryKeys {
     breaker: (downstream) => `${prefix}:breaker:${downstream}`,
     breakerProbe: (downstream) => `${prefix}:breaker-probe:${downstream}`,
     sweepStats: (downstream) => `${prefix}:sweep-stats:${downstream}`,
+    erased: (cardId) => `${prefix}:erased:${cardId}`,
     bullPrefix: () => `${prefix}:bull`,
   }
 }

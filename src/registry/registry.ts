@@ -19,6 +19,8 @@ export interface RegistryOptions {
   timelineCap?: number
   /** Activity lines (calls, faults, confirmations...) kept per card and downstream. Default 200. */
   activityCap?: number
+  /** How long an event's idempotency record is kept after acceptance, ms (IDEMPOTENCY_RETENTION_DAYS). Default 90 days. */
+  idempotencyMs?: number
   now?: () => number
 }
 
@@ -64,6 +66,7 @@ export class Registry implements IntakeService {
   readonly #downstreams: readonly DownstreamName[]
   readonly #timelineCap: number
   readonly #activityCap: number
+  readonly #idempotencyMs: number
   readonly #now: () => number
 
   constructor (options: RegistryOptions) {
@@ -72,6 +75,7 @@ export class Registry implements IntakeService {
     this.#downstreams = options.downstreams
     this.#timelineCap = options.timelineCap ?? 1000
     this.#activityCap = options.activityCap ?? 200
+    this.#idempotencyMs = options.idempotencyMs ?? 90 * 86_400_000
     this.#now = options.now ?? Date.now
   }
 
@@ -84,7 +88,7 @@ export class Registry implements IntakeService {
         const current = await this.getCard(cardId)
         const acceptedAtMs = this.#now()
         const merge = mergeEvent(current, event, acceptedAtMs)
-        const keys = merge.applied ? [...fixedKeys, this.keys.holderCards(merge.record.holder.eppn), ...this.#indexKeys(merge.record)] : fixedKeys
+        const keys = merge.applied ? [...fixedKeys, this.keys.holderCards(merge.record.holder.eppn), ...this.#indexKeys(merge.record), this.keys.erased(cardId)] : [...fixedKeys, this.keys.erased(cardId)]
         const version = merge.applied ? merge.record.version : (current?.version ?? 0)
         const entry = timelineEntry('event', {
           eventId: event.eventId,
@@ -96,8 +100,10 @@ export class Registry implements IntakeService {
         }, acceptedAtMs)
         const [status, detail] = await this.#redis.leoIntake(keys.length, ...keys,
           fingerprint, cardId, String(current?.version ?? 0), merge.applied ? JSON.stringify(merge.record) : '',
-          String(version), JSON.stringify(entry), acceptedAtMs, this.#timelineCap, this.#downstreams.length, event.card.state)
+          String(version), JSON.stringify(entry), acceptedAtMs, this.#timelineCap, this.#downstreams.length, event.card.state, acceptedAtMs + this.#idempotencyMs, merge.applied ? merge.record.occurredAtMs : '')
         if (status === 'accepted') return { status, eventId: event.eventId, cardId, version: Number(detail), applied: merge.applied }
+        // A card erased since (retention/): an event older than its last state is late, as for a held card.
+        if (status === 'erased-late') return { status: 'accepted', eventId: event.eventId, cardId, version: 0, applied: false }
         if (status === 'duplicate') return { status, eventId: event.eventId, cardId: detail }
         if (status === 'conflict') return { status, eventId: event.eventId }
       }
