@@ -14,6 +14,7 @@ import { announceIzlyTransport, createIzlyPort } from '../downstream/izly/create
 import { createIzlySync } from '../downstream/izly/izly-sync.ts'
 import type { IzlyPort } from '../downstream/izly/port.ts'
 import { createMetrics, type GatewayMetrics } from '../observability/metrics.ts'
+import { createTracing, type Tracing } from '../observability/tracing.ts'
 import { Breakers } from '../queue/breaker.ts'
 import { createSweeper, scheduleSweeps, type Sweeper } from '../queue/sweeper.ts'
 import { SyncQueues } from '../queue/sync-queues.ts'
@@ -43,6 +44,11 @@ export interface GatewayOptions {
    * never start). A refusal at start throws from startGateway instead. Default: a fatal log line.
    */
   onRedisRefused?: (error: RedisPolicyError) => void
+  /**
+   * Tracing set up by the caller (tests: an in-memory exporter), who then shuts it down. Default: from
+   * OTEL_TRACES_EXPORTER (off unless set), shut down by close().
+   */
+  tracing?: Tracing
 }
 
 export interface EscEndpoint {
@@ -77,6 +83,9 @@ export interface Gateway {
 export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options
   const metrics = createMetrics()
+  // Off by default, and then no OpenTelemetry module is loaded (tracing.ts imports the SDK lazily).
+  const tracing = options.tracing ?? await createTracing(config.tracing)
+  const ownsTracing = options.tracing === undefined
   const keys = buildKeys(config.queue.prefix, config.pseudonymKey)
   const redis = {
     intake: createRedis({ ...config.redis, url: config.redisUrl }, 'intake', undefined, config.redisRequestTimeoutMs),
@@ -99,6 +108,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
       await policyChecked
     } catch (error) {
       await Promise.all([quit(redis.intake), quit(redis.worker)])
+      if (ownsTracing) await tracing.shutdown()
       throw error
     }
   } else {
@@ -117,8 +127,8 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const workerRegistry = new Registry({ redis: redis.worker, keys, downstreams })
   // Intake enqueues on the fail-fast connection: an unreachable Redis is a 503, not a hung request.
   const queueError = (error: Error): void => logger.warn({ err: error.message }, 'queue connection error')
-  const apiQueues = new SyncQueues(redis.intake, keys.bullPrefix(), downstreams, queueError)
-  const workerQueues = new SyncQueues(redis.worker, keys.bullPrefix(), downstreams, queueError)
+  const apiQueues = new SyncQueues(redis.intake, keys.bullPrefix(), downstreams, queueError, tracing.telemetry)
+  const workerQueues = new SyncQueues(redis.worker, keys.bullPrefix(), downstreams, queueError, tracing.telemetry)
 
   let url: string | undefined
   let closing: Promise<void> | undefined
@@ -128,12 +138,12 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   let izly: IzlyPort | undefined
   let esc: EscPort | undefined
 
-  const intake = config.role === 'worker' ? undefined : createIntake({ registry: apiRegistry, queues: apiQueues, downstreams, logger, metrics, deadlineMs: config.redisRequestTimeoutMs })
+  const intake = config.role === 'worker' ? undefined : createIntake({ registry: apiRegistry, queues: apiQueues, downstreams, logger, metrics, deadlineMs: config.redisRequestTimeoutMs, tracing })
   const validity = config.role === 'worker'
     ? undefined
     : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, lookupDeadlineMs: config.redisRequestTimeoutMs, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
   const breakerSettings = { failures: config.queue.breakerFailures, openMs: config.queue.breakerOpenMs, probeLeaseMs: config.queue.lockMs }
-  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}) })
+  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, tracing, ...(validity !== undefined ? { validity } : {}) })
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
   }
@@ -141,14 +151,14 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   if (config.role !== 'api') {
     izly = await createIzlyPort(config.izly, options.izlyEndpoint)
     void announceIzlyTransport(izly, config.izly, logger)
-    const syncs: DownstreamSync[] = [createIzlySync(izly, { ineAsIdentifier: config.izly.ineAsIdentifier })]
+    const syncs: DownstreamSync[] = [createIzlySync(tracing.port(izly, 'izly'), { ineAsIdentifier: config.izly.ineAsIdentifier })]
     if (escEndpoint !== undefined) {
       const timeoutMs = config.esc.timeoutMs
       esc = createEscClient({ baseUrl: escEndpoint.url, token: escEndpoint.token, connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs, deadlineMs: timeoutMs })
       const escHolders = createRegistryHolders(workerRegistry, { leaseMs: config.queue.lockMs })
       // Expiry is judged on the same calendar day as the validity service's, not the UTC one.
       const today = (): string => todayIn(config.validity.timeZone, Date.now())
-      syncs.push(createEscSync(esc, { pic: escEndpoint.pic, cardType: config.esc.cardType, onDisable: config.esc.onDisable, today, pseudonymKey: config.pseudonymKey }, escHolders))
+      syncs.push(createEscSync(tracing.port(esc, 'esc'), { pic: escEndpoint.pic, cardType: config.esc.cardType, onDisable: config.esc.onDisable, today, pseudonymKey: config.pseudonymKey }, escHolders))
     } else {
       logger.info('ESC Router not configured (no ESC_ROUTER_URL, simulators off): the gateway syncs Izly only')
     }
@@ -161,7 +171,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
       if (closing !== undefined) return
       for (const sync of syncs) {
         for (const lane of LANES) {
-          workers.push(startSyncWorker({ connection: redis.worker, registry: workerRegistry, queues: workerQueues, breakers, sync, lane, config: config.queue, logger, metrics }))
+          workers.push(startSyncWorker({ connection: redis.worker, registry: workerRegistry, queues: workerQueues, breakers, sync, lane, config: config.queue, logger, metrics, tracing }))
         }
       }
       scheduled = scheduleSweeps({ connection: redis.worker, prefix: keys.bullPrefix(), sweeper: sweeps, intervalMs: config.queue.sweepIntervalMs, logger })
@@ -207,6 +217,8 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
         await izly?.close()
         await esc?.close()
         await Promise.all([quit(redis.intake), quit(redis.worker)])
+        // Last: the spans of the jobs that finished above are exported before the process ends.
+        if (ownsTracing) await tracing.shutdown()
       })()
       await closing
     },
