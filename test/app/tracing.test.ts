@@ -2,6 +2,8 @@
 // call, correlated by the SGC eventId and free of personal data; and with tracing off (the default) no
 // OpenTelemetry module is even loaded.
 import { execFile } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { promisify } from 'node:util'
 import { SpanKind } from '@opentelemetry/api'
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
@@ -12,6 +14,26 @@ import { startTestGateway, testEnv } from '../helpers/gateway.ts'
 import { seedCard, testIzly } from '../helpers/izly.ts'
 import { cleanPrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.ts'
 import { driveToRest } from '../helpers/rest.ts'
+
+/** A gateway started and closed in a child process, which says on stderr which OpenTelemetry modules it loaded. */
+const PROBE = `
+    import { registerHooks } from 'node:module'
+    const loaded = new Set()
+    registerHooks({ resolve (specifier, context, next) {
+      const resolved = next(specifier, context)
+      const match = /node_modules\\/((@opentelemetry\\/[^/]+)|bullmq-otel)\\//.exec(resolved.url)
+      if (match !== null) loaded.add(match[1])
+      return resolved
+    } })
+    const { loadConfig } = await import(${JSON.stringify(new URL('../../src/config/load.ts', import.meta.url).href)})
+    const { startGateway } = await import(${JSON.stringify(new URL('../../src/app/gateway.ts', import.meta.url).href)})
+    const { createLogger } = await import(${JSON.stringify(new URL('../../src/observability/logger.ts', import.meta.url).href)})
+    const gateway = await startGateway({ config: loadConfig(), logger: createLogger('silent'), listen: false })
+    await gateway.app.inject({ method: 'GET', url: '/health/live' })
+    await gateway.app.inject({ method: 'GET', url: '/admin/v1/queues' })
+    await gateway.close()
+    process.stderr.write('LOADED ' + JSON.stringify([...loaded].sort()) + '\\n')
+`
 
 t.test('one SGC event through intake, its job and the Izly call is one connected trace carrying the eventId, without personal data', async (t) => {
   const exporter = new InMemorySpanExporter()
@@ -67,29 +89,12 @@ t.test('one SGC event through intake, its job and the Izly call is one connected
 })
 
 t.test('off by default: a gateway without OTEL_TRACES_EXPORTER loads no OpenTelemetry module; with it, it does', async (t) => {
-  // A separate process, so that what this file imports does not count; a module hook records every import.
-  const probe = `
-    import { registerHooks } from 'node:module'
-    const loaded = new Set()
-    registerHooks({ resolve (specifier, context, next) {
-      const resolved = next(specifier, context)
-      const match = /node_modules\\/((@opentelemetry\\/[^/]+)|bullmq-otel)\\//.exec(resolved.url)
-      if (match !== null) loaded.add(match[1])
-      return resolved
-    } })
-    const { loadConfig } = await import(${JSON.stringify(new URL('../../src/config/load.ts', import.meta.url).href)})
-    const { startGateway } = await import(${JSON.stringify(new URL('../../src/app/gateway.ts', import.meta.url).href)})
-    const { createLogger } = await import(${JSON.stringify(new URL('../../src/observability/logger.ts', import.meta.url).href)})
-    const gateway = await startGateway({ config: loadConfig(), logger: createLogger('silent'), listen: false })
-    await gateway.app.inject({ method: 'GET', url: '/health/live' })
-    await gateway.close()
-    process.stderr.write('LOADED ' + JSON.stringify([...loaded].sort()) + '\\n')
-  `
+  // A separate process (PROBE), so that what this file imports does not count; a module hook records every import.
   const loaded = async (extra: Record<string, string>): Promise<string[]> => {
     const prefix = uniquePrefix()
     t.teardown(async () => await cleanPrefix(REDIS_URL, prefix))
     const env = { PATH: process.env.PATH ?? '', ...testEnv({ izlyEndpoint: 'http://127.0.0.1:9/izly', prefix, extra }) }
-    const { stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', probe], { env })
+    const { stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', PROBE], { env })
     const line = stderr.split('\n').find((text) => text.startsWith('LOADED '))
     return JSON.parse(line?.slice('LOADED '.length) ?? 'null') as string[]
   }
@@ -98,4 +103,28 @@ t.test('off by default: a gateway without OTEL_TRACES_EXPORTER loads no OpenTele
   t.same(await loaded({}), ['@opentelemetry/api'], 'tracing off: the API prom-client requires, nothing else')
   const on = await loaded({ OTEL_TRACES_EXPORTER: 'console' })
   t.ok(on.includes('@opentelemetry/sdk-trace-node') && on.includes('bullmq-otel'), `tracing on: ${on.join(', ')}`)
+})
+
+t.test('OTEL_TRACES_EXPORTER=otlp sends the spans to OTEL_EXPORTER_OTLP_ENDPOINT, the last ones at shutdown', async (t) => {
+  const received: Array<{ url: string, body: string }> = []
+  const collector = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      received.push({ url: request.url ?? '', body: Buffer.concat(chunks).toString('utf8') })
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => collector.close())
+  const { port } = collector.address() as AddressInfo
+  const prefix = uniquePrefix()
+  t.teardown(async () => await cleanPrefix(REDIS_URL, prefix))
+  const env = { PATH: process.env.PATH ?? '', ...testEnv({ izlyEndpoint: 'http://127.0.0.1:9/izly', prefix, extra: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'leocarte-otlp-test' } }) }
+  await promisify(execFile)(process.execPath, ['--input-type=module', '-e', PROBE], { env })
+  const traces = received.filter((request) => request.url === '/v1/traces')
+  t.ok(traces.length >= 1, 'the collector received traces')
+  const body = traces.map((request) => request.body).join('\n')
+  t.match(body, /GET \/admin\/v1\/queues/, 'the request\'s server span')
+  t.match(body, /leocarte-otlp-test/, 'under OTEL_SERVICE_NAME')
 })
