@@ -6,6 +6,7 @@ import type { IntakeService } from '../intake/intake-service.ts'
 import { createProblem, problemFromError, sendProblem } from '../intake/problem.ts'
 import { sgcIntakeRoutes } from '../intake/sgc-routes.ts'
 import type { GatewayMetrics } from '../observability/metrics.ts'
+import type { Tracing } from '../observability/tracing.ts'
 import type { Breakers } from '../queue/breaker.ts'
 import type { SyncQueues } from '../queue/sync-queues.ts'
 import type { Registry } from '../registry/registry.ts'
@@ -41,6 +42,8 @@ export interface BuildAppOptions {
   validity?: ValidityApi
   /** A holder's erasure (DELETE /admin/v1/holders/{eppn}), served with the admin API. */
   erasure?: { erase (eppn: string): Promise<HolderErasureResult> }
+  /** A server span per request when tracing is on. */
+  tracing?: Tracing
 }
 
 /**
@@ -74,6 +77,8 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     // (The reply is thenable: void says nothing waits for it to finish, as Fastify does not here.)
     frameworkErrors: (error, _request, reply) => { void sendProblem(reply, problemFromError(error)) },
   })
+  // Before any route: its hooks wrap every route's handler in the request's span.
+  options.tracing?.instrument(app)
   readNoBodies(app, config.bodyLimitBytes)
   securityHeaders(app)
 

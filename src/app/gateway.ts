@@ -14,6 +14,7 @@ import { announceIzlyTransport, createIzlyPort } from '../downstream/izly/create
 import { createIzlySync } from '../downstream/izly/izly-sync.ts'
 import type { IzlyPort } from '../downstream/izly/port.ts'
 import { createMetrics, type GatewayMetrics } from '../observability/metrics.ts'
+import { createTracing, type Tracing } from '../observability/tracing.ts'
 import { Breakers } from '../queue/breaker.ts'
 import { createSweeper, scheduleSweeps, type Sweeper } from '../queue/sweeper.ts'
 import { SyncQueues } from '../queue/sync-queues.ts'
@@ -51,6 +52,11 @@ export interface GatewayOptions {
   now?: () => number
   /** Keys other components (the ESUP-SGC façades) keep for a holder, erased with the holder. */
   extraHolderKeys?: HolderKeysHook
+  /**
+   * Tracing set up by the caller (tests: an in-memory exporter), who then shuts it down. Default: from
+   * OTEL_TRACES_EXPORTER (off unless set), shut down by close().
+   */
+  tracing?: Tracing
 }
 
 export interface EscEndpoint {
@@ -87,6 +93,9 @@ export interface Gateway {
 export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options
   const metrics = createMetrics()
+  // Off by default, and then no OpenTelemetry module is loaded (tracing.ts imports the SDK lazily).
+  const tracing = options.tracing ?? await createTracing(config.tracing)
+  const ownsTracing = options.tracing === undefined
   const keys = buildKeys(config.queue.prefix, config.pseudonymKey)
   const redis = {
     intake: createRedis({ ...config.redis, url: config.redisUrl }, 'intake', undefined, config.redisRequestTimeoutMs),
@@ -109,6 +118,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
       await policyChecked
     } catch (error) {
       await Promise.all([quit(redis.intake), quit(redis.worker)])
+      if (ownsTracing) await tracing.shutdown()
       throw error
     }
   } else {
@@ -129,8 +139,8 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const workerRegistry = new Registry({ redis: redis.worker, keys, downstreams, idempotencyMs, now })
   // Intake enqueues on the fail-fast connection: an unreachable Redis is a 503, not a hung request.
   const queueError = (error: Error): void => logger.warn({ err: error.message }, 'queue connection error')
-  const apiQueues = new SyncQueues(redis.intake, keys.bullPrefix(), downstreams, queueError)
-  const workerQueues = new SyncQueues(redis.worker, keys.bullPrefix(), downstreams, queueError)
+  const apiQueues = new SyncQueues(redis.intake, keys.bullPrefix(), downstreams, queueError, tracing.telemetry)
+  const workerQueues = new SyncQueues(redis.worker, keys.bullPrefix(), downstreams, queueError, tracing.telemetry)
 
   let url: string | undefined
   let closing: Promise<void> | undefined
@@ -140,7 +150,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   let izly: IzlyPort | undefined
   let esc: EscPort | undefined
 
-  const intake = config.role === 'worker' ? undefined : createIntake({ registry: apiRegistry, queues: apiQueues, downstreams, logger, metrics, deadlineMs: config.redisRequestTimeoutMs })
+  const intake = config.role === 'worker' ? undefined : createIntake({ registry: apiRegistry, queues: apiQueues, downstreams, logger, metrics, deadlineMs: config.redisRequestTimeoutMs, tracing })
   const validity = config.role === 'worker'
     ? undefined
     : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, lookupDeadlineMs: config.redisRequestTimeoutMs, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
@@ -149,7 +159,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     : createHolderErasure({ registry: apiRegistry, eraser: new CardEraser({ redis: redis.intake, keys, downstreams, queues: apiQueues }), downstreams, now, ...(options.extraHolderKeys !== undefined ? { extraHolderKeys: options.extraHolderKeys } : {}) })
   let retention: RetentionPass | undefined
   const breakerSettings = { failures: config.queue.breakerFailures, openMs: config.queue.breakerOpenMs, probeLeaseMs: config.queue.lockMs }
-  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}), ...(erasure !== undefined ? { erasure } : {}) })
+  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, tracing, ...(validity !== undefined ? { validity } : {}), ...(erasure !== undefined ? { erasure } : {}) })
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
   }
@@ -157,14 +167,14 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   if (config.role !== 'api') {
     izly = await createIzlyPort(config.izly, options.izlyEndpoint)
     void announceIzlyTransport(izly, config.izly, logger)
-    const syncs: DownstreamSync[] = [createIzlySync(izly, { ineAsIdentifier: config.izly.ineAsIdentifier })]
+    const syncs: DownstreamSync[] = [createIzlySync(tracing.port(izly, 'izly'), { ineAsIdentifier: config.izly.ineAsIdentifier })]
     if (escEndpoint !== undefined) {
       const timeoutMs = config.esc.timeoutMs
       esc = createEscClient({ baseUrl: escEndpoint.url, token: escEndpoint.token, connectTimeoutMs: timeoutMs, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs, deadlineMs: timeoutMs })
       const escHolders = createRegistryHolders(workerRegistry, { leaseMs: config.queue.lockMs })
       // Expiry is judged on the same calendar day as the validity service's, not the UTC one.
       const today = (): string => todayIn(config.validity.timeZone, Date.now())
-      syncs.push(createEscSync(esc, { pic: escEndpoint.pic, cardType: config.esc.cardType, onDisable: config.esc.onDisable, today, pseudonymKey: config.pseudonymKey }, escHolders))
+      syncs.push(createEscSync(tracing.port(esc, 'esc'), { pic: escEndpoint.pic, cardType: config.esc.cardType, onDisable: config.esc.onDisable, today, pseudonymKey: config.pseudonymKey }, escHolders))
     } else {
       logger.info('ESC Router not configured (no ESC_ROUTER_URL, simulators off): the gateway syncs Izly only')
     }
@@ -188,7 +198,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
       if (closing !== undefined) return
       for (const sync of syncs) {
         for (const lane of LANES) {
-          workers.push(startSyncWorker({ connection: redis.worker, registry: workerRegistry, queues: workerQueues, breakers, sync, lane, config: config.queue, logger, metrics }))
+          workers.push(startSyncWorker({ connection: redis.worker, registry: workerRegistry, queues: workerQueues, breakers, sync, lane, config: config.queue, logger, metrics, tracing }))
         }
       }
       scheduled = scheduleSweeps({ connection: redis.worker, prefix: keys.bullPrefix(), sweeper: sweeps, intervalMs: config.queue.sweepIntervalMs, logger, retention })
@@ -235,6 +245,8 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
         await izly?.close()
         await esc?.close()
         await Promise.all([quit(redis.intake), quit(redis.worker)])
+        // Last: the spans of the jobs that finished above are exported before the process ends.
+        if (ownsTracing) await tracing.shutdown()
       })()
       await closing
     },

@@ -152,6 +152,14 @@ export interface ShutdownConfig {
   delayMs: number
 }
 
+/** OpenTelemetry tracing (README: Tracing); the OTLP exporter reads its standard OTEL_EXPORTER_OTLP_* variables itself. */
+export interface TracingConfig {
+  /** OTEL_TRACES_EXPORTER: `none` (the default: no SDK loaded), `otlp` (OTLP over HTTP) or `console`. */
+  exporter: 'none' | 'otlp' | 'console'
+  /** OTEL_SERVICE_NAME. Default leocarte-gateway. */
+  serviceName: string
+}
+
 export interface Config {
   port: number
   host: string
@@ -186,6 +194,7 @@ export interface Config {
   adminOperators: readonly AdminToken[]
   adminTokenGenerated: boolean
   logLevel: string
+  tracing: TracingConfig
   queue: QueueConfig
   retention: RetentionConfig
   http: HttpServerConfig

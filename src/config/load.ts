@@ -128,6 +128,7 @@ export function loadConfig (env: Env = process.env): Config {
     adminOperators,
     adminTokenGenerated,
     logLevel: oneOf(read, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    tracing: tracing(read),
     queue: {
       prefix: prefix(read),
       opposeConcurrency: integer(read, 'OPPOSE_CONCURRENCY', 16, 1, 1000),
@@ -269,6 +270,17 @@ function optionalUrl (read: Reader, name: string): string | undefined {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, 'must be an http(s) URL')
   return raw
+}
+
+/**
+ * The standard OpenTelemetry variables the gateway acts on. The OTLP endpoints are checked here, for a
+ * start-up error naming them; the exporter reads them (and OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT…) itself.
+ */
+function tracing (read: Reader): Config['tracing'] {
+  const exporter = oneOf<Config['tracing']['exporter']>(read, 'OTEL_TRACES_EXPORTER', ['none', 'otlp', 'console'], 'none')
+  optionalUrl(read, 'OTEL_EXPORTER_OTLP_ENDPOINT')
+  optionalUrl(read, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
+  return { exporter, serviceName: read('OTEL_SERVICE_NAME') ?? 'leocarte-gateway' }
 }
 
 function isTlsOrLoopback (raw: string): boolean {

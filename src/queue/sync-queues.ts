@@ -1,4 +1,4 @@
-import { Queue, type JobsOptions } from 'bullmq'
+import { Queue, type JobsOptions, type Telemetry } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { DownstreamName, Lane } from '../domain/downstream.ts'
 import { LANES } from '../domain/downstream.ts'
@@ -23,7 +23,8 @@ export class SyncQueues {
   readonly #queues = new Map<string, Queue<SyncJobData>>()
   readonly downstreams: readonly DownstreamName[]
 
-  constructor (connection: Redis, prefix: string, downstreams: readonly DownstreamName[], onError: (error: Error) => void = () => {}) {
+  /** `telemetry` (tracing on): each add is a producer span, and the job carries its trace to the worker. */
+  constructor (connection: Redis, prefix: string, downstreams: readonly DownstreamName[], onError: (error: Error) => void = () => {}, telemetry?: Telemetry) {
     this.downstreams = downstreams
     for (const downstream of downstreams) {
       for (const lane of LANES) {
@@ -32,6 +33,7 @@ export class SyncQueues {
           connection,
           prefix,
           streams: { events: { maxLen: 1000 } },
+          ...(telemetry !== undefined ? { telemetry } : {}),
         })
         // A queue emits its connection's errors (Redis down at start-up): without a listener they would end the process.
         queue.on('error', onError)

@@ -11,6 +11,7 @@ import { DownstreamError } from '../downstream/errors.ts'
 import { maskedFault } from '../downstream/holder-mask.ts'
 import type { DownstreamSync, SyncResult } from '../downstream/types.ts'
 import { type GatewayMetrics, metricCode } from '../observability/metrics.ts'
+import { NO_TRACING, type Tracing } from '../observability/tracing.ts'
 import type { Registry } from '../registry/registry.ts'
 import { timelineEntry } from '../registry/timeline.ts'
 import { retryDelayMs } from './backoff.ts'
@@ -29,6 +30,8 @@ export interface SyncWorkerOptions {
   config: QueueConfig
   logger: Logger
   metrics: GatewayMetrics
+  /** Spans of each run (the job's own come from BullMQ's telemetry). @defaultValue NO_TRACING */
+  tracing?: Tracing
 }
 
 /** Rounds one job may run when the desired state keeps moving under it, before handing over. */
@@ -46,6 +49,7 @@ const MAX_MESSAGE = 300
  */
 export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData> {
   const { registry, queues, breakers, sync, lane, config, logger, metrics } = options
+  const tracing = options.tracing ?? NO_TRACING
   const downstream = sync.name
   const log = logger.child({ downstream, lane })
 
@@ -60,6 +64,7 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
     // BullMQ applies a queue's rate limit (how the breaker holds a lane back) only to workers that have a
     // limiter; this one never limits anything by itself.
     limiter: { max: 1_000_000_000, duration: 1000 },
+    ...(tracing.telemetry !== undefined ? { telemetry: tracing.telemetry } : {}),
     settings: {
       backoffStrategy: (attemptsMade, type, error) => {
         if (type !== BACKOFF_TYPE) throw new Error(`unknown back-off ${type ?? ''}`)
@@ -105,7 +110,7 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
           await breakers.hold(downstream, lane, passage.ms)
           throw Worker.RateLimitError()
         }
-        const result = await unlessHandedBack(applyOnce(record, confirmed, job, passage), signal)
+        const result = await unlessHandedBack(traced(record, confirmed, job, passage), signal)
         if (result === undefined) return 'needs-attention'
         const desired = await registry.confirm({
           downstream,
@@ -160,6 +165,21 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
       }, (error: unknown) => log.warn({ err: error, cardId }, 'card lease renewal failed; the next one retries'))
     }, config.lockMs / 2)
     return () => clearInterval(timer)
+  }
+
+  /** applyOnce in a span: the correlation id (the SGC eventId behind the desired state), version, attempt, and what it came to. */
+  async function traced (record: CardRecord, confirmed: SyncRecord, job: Job<SyncJobData>, passage: Extract<Passage, { kind: 'pass' }>): Promise<SyncResult | undefined> {
+    const attributes = { 'leocarte.downstream': downstream, 'leocarte.lane': lane, 'leocarte.event_id': record.eventId, 'leocarte.card_id': record.card.id, 'leocarte.version': record.version, 'leocarte.attempt': job.attemptsMade + 1 }
+    return await tracing.span(`sync ${downstream} ${lane}`, 'internal', attributes, async (span) => {
+      try {
+        const result = await applyOnce(record, confirmed, job, passage)
+        span.setAttributes({ 'leocarte.outcome': result?.outcome ?? 'needs-attention' })
+        return result
+      } catch (error) {
+        span.fail(error instanceof DownstreamError ? error.code : 'UNEXPECTED')
+        throw error
+      }
+    })
   }
 
   /**

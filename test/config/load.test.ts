@@ -101,6 +101,9 @@ t.test('every bad value names its variable', async (t) => {
     [{ DOUBTFUL_FAULT_MAX_MS: 'forever' }, 'DOUBTFUL_FAULT_MAX_MS'],
     [{ OCCURRED_AT_MAX_AHEAD_SECONDS: '999999' }, 'OCCURRED_AT_MAX_AHEAD_SECONDS'],
     [{ IZLY_API_URL: 'ftp://api.lescrous.fr' }, 'IZLY_API_URL'],
+    [{ OTEL_TRACES_EXPORTER: 'jaeger' }, 'OTEL_TRACES_EXPORTER'],
+    [{ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT'],
+    [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://collector:4317' }, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'],
   ]
   for (const [env, variable] of bad) {
     let caught: unknown
@@ -157,4 +160,9 @@ t.test('ADMIN_TOKENS: name:token pairs, several at once; bare tokens still read;
     t.throws(() => loadConfig({ ...base, ADMIN_TOKENS: value }), { name: 'ConfigError', variable: 'ADMIN_TOKENS', message: problem }, value)
     try { loadConfig({ ...base, ADMIN_TOKENS: value }) } catch (error) { t.notMatch((error as Error).message, /0123456789/, 'the message never echoes a token') }
   }
+})
+
+t.test('tracing is off unless OTEL_TRACES_EXPORTER asks for it', async (t) => {
+  t.same(loadConfig({}).tracing, { exporter: 'none', serviceName: 'leocarte-gateway' })
+  t.same(loadConfig({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318', OTEL_SERVICE_NAME: 'leocarte-rouen' }).tracing, { exporter: 'otlp', serviceName: 'leocarte-rouen' })
 })

@@ -6,6 +6,7 @@ import { type EscEndpoint, startGateway, type Gateway } from '../../src/app/gate
 import type { CardEvent } from '../../src/domain/card-event.ts'
 import { signBody } from '../../src/intake/signature.ts'
 import { createLogger } from '../../src/observability/logger.ts'
+import type { Tracing } from '../../src/observability/tracing.ts'
 import type { IzlyTestEndpoint } from './izly.ts'
 import { cleanPrefix, REDIS_URL, TEST_PSEUDONYM_KEY, uniquePrefix } from './redis.ts'
 
@@ -61,11 +62,11 @@ export interface TestGateway extends Gateway {
 }
 
 /** A whole gateway (API and workers) in this process, on the test Redis, closed and cleaned on teardown. */
-export async function startTestGateway (t: Test, options: { izlyEndpoint: IzlyTestEndpoint, escEndpoint?: EscEndpoint, prefix?: string, redisUrl?: string, role?: string, extra?: Record<string, string>, cleanup?: boolean, listen?: boolean, logger?: Logger }): Promise<TestGateway> {
+export async function startTestGateway (t: Test, options: { izlyEndpoint: IzlyTestEndpoint, escEndpoint?: EscEndpoint, prefix?: string, redisUrl?: string, role?: string, extra?: Record<string, string>, cleanup?: boolean, listen?: boolean, logger?: Logger, tracing?: Tracing }): Promise<TestGateway> {
   const prefix = options.prefix ?? uniquePrefix()
   const config = loadConfig(testEnv({ ...options, prefix }))
   // listen: on 127.0.0.1 and an ephemeral port (gateway.url), for tests that need a real socket.
-  const gateway = await startGateway({ config, logger: options.logger ?? createLogger(config.logLevel), listen: options.listen ?? false })
+  const gateway = await startGateway({ config, logger: options.logger ?? createLogger(config.logLevel), listen: options.listen ?? false, ...(options.tracing !== undefined ? { tracing: options.tracing } : {}) })
   t.teardown(async () => {
     await gateway.close()
     if (options.cleanup !== false) {
