@@ -51,6 +51,14 @@ const DRAIN_POLL_MS = 1000
  */
 const DRAIN_MAX_MS = 60_000
 
+/** The fields of `breaker:<downstream>` a job reads before it calls, in `breakerStateOf`'s order. */
+export const BREAKER_FIELDS = ['openUntil', 'failures', 'suspectSince', 'draining', 'closedAt'] as const
+
+export function breakerStateOf (values: ReadonlyArray<string | null>): BreakerState {
+  const [openUntil, failures, suspectSince, draining, closedAt] = values
+  return { openUntil: Number(openUntil ?? 0), failures: Number(failures ?? 0), suspectSince: Number(suspectSince ?? 0), draining: draining === '1', closedAt: Number(closedAt ?? 0) }
+}
+
 export class Breakers {
   readonly #redis: Redis & RegistryCommands
   readonly #keys: RegistryKeys
@@ -67,13 +75,15 @@ export class Breakers {
   }
 
   async state (downstream: DownstreamName): Promise<BreakerState> {
-    const [openUntil, failures, suspectSince, draining, closedAt] = await this.#redis.hmget(this.#keys.breaker(downstream), 'openUntil', 'failures', 'suspectSince', 'draining', 'closedAt')
-    return { openUntil: Number(openUntil ?? 0), failures: Number(failures ?? 0), suspectSince: Number(suspectSince ?? 0), draining: draining === '1', closedAt: Number(closedAt ?? 0) }
+    return breakerStateOf(await this.#redis.hmget(this.#keys.breaker(downstream), ...BREAKER_FIELDS))
   }
 
-  /** Before a job calls `downstream`: pass (perhaps as the probe), or wait that long. */
-  async enter (downstream: DownstreamName, lane: Lane): Promise<Passage> {
-    const state = await this.state(downstream)
+  /**
+   * Before a job calls `downstream`: pass (perhaps as the probe), or wait that long. `known`: the state as
+   * the job has just read it itself (BREAKER_FIELDS of `breaker:<downstream>`, in its first look).
+   */
+  async enter (downstream: DownstreamName, lane: Lane, known?: BreakerState): Promise<Passage> {
+    const state = known ?? await this.state(downstream)
     const now = this.#now()
     if (state.openUntil > now) return { kind: 'wait', ms: state.openUntil - now, reason: 'open' }
     if (state.openUntil > 0) {

@@ -13,9 +13,9 @@ import type { DownstreamSync, SyncResult } from '../downstream/types.ts'
 import { type GatewayMetrics, metricCode } from '../observability/metrics.ts'
 import { NO_TRACING, type Tracing } from '../observability/tracing.ts'
 import type { Registry } from '../registry/registry.ts'
-import { timelineEntry } from '../registry/timeline.ts'
+import { type TimelineEntry, timelineEntry } from '../registry/timeline.ts'
 import { retryDelayMs } from './backoff.ts'
-import type { Breakers, Passage } from './breaker.ts'
+import { BREAKER_FIELDS, breakerStateOf, type Breakers, type Passage } from './breaker.ts'
 import { HandedBack, unlessHandedBack } from './hand-back.ts'
 import { queueName, type SyncJobData } from './lanes.ts'
 import { BACKOFF_TYPE, type SyncQueues } from './sync-queues.ts'
@@ -89,28 +89,34 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
 
   async function runRounds (job: Job<SyncJobData>, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
     const { cardId } = job.data
-    const lease = await registry.acquireLease(downstream, cardId, config.lockMs)
-    if (lease === null) {
+    // The lease, the standing and the breaker's state in one round trip (the job's first look).
+    const first = await registry.leaseAndStanding(downstream, cardId, config.lockMs, { key: registry.keys.breaker(downstream), fields: BREAKER_FIELDS })
+    if (first === null) {
       // Another lane's job is working on this card right now; it re-reads the desired state before it
       // finishes, so this one only has to look again shortly.
       await job.moveToDelayed(Date.now() + 50 + Math.floor(Math.random() * 150), token)
       throw new DelayedError()
     }
+    const { lease } = first
     const stopRenewing = keepLease(cardId, lease)
     let passage: Passage | undefined
+    let released = false
+    // The run's call lines not yet in its activity list: they go with the confirmation or the fault line
+    // (one script), or are appended as they are should the run end otherwise.
+    const pending: TimelineEntry[] = []
     try {
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        const standing = await registry.standing(downstream, cardId)
+        const standing = round === 0 ? first.standing : await registry.standing(downstream, cardId)
         if (standing.status !== 'behind') return standing.status
         const { record, confirmed, attention } = standing
 
-        passage ??= await breakers.enter(downstream, lane)
+        passage ??= await breakers.enter(downstream, lane, breakerStateOf(first.also))
         if (passage.kind === 'wait') {
           // Back to the queue without an attempt; the whole lane waits (every process), nothing spins.
           await breakers.hold(downstream, lane, passage.ms)
           throw Worker.RateLimitError()
         }
-        const result = await unlessHandedBack(traced(record, confirmed, job, passage), signal)
+        const result = await unlessHandedBack(traced(record, confirmed, job, passage, pending), signal)
         if (result === undefined) return 'needs-attention'
         const desired = await registry.confirm({
           downstream,
@@ -121,6 +127,10 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
           ...(result.remoteHolder === undefined ? {} : { remoteHolder: result.remoteHolder }),
           outcome: result.outcome,
           entry: timelineEntry('sync', { downstream, version: record.version, outcome: result.outcome, correlationId: record.eventId }),
+          calls: pending,
+          // The run ends with this confirmation unless the desired state moved or an attention entry is
+          // to be cleared (under the lease): then the script releases the lease too.
+          releaseWhenDone: attention === undefined,
         })
         if (desired === -1) {
           // The lease lapsed during the call (a process paused past JOB_LOCK_MS): the other lane may have
@@ -129,9 +139,11 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
           await registry.reopen(downstream, cardId)
           log.warn({ cardId, version: record.version }, 'card lease lost during the call: card reopened for another run')
           const lost = new DownstreamError({ downstream, code: 'LEASE_LOST', message: `lease on ${downstream}/${cardId} lost during the call: confirmation refused, card reopened; retrying`, transient: true, outage: false })
-          await registry.appendActivity(downstream, cardId, timelineEntry('fault', { downstream, correlationId: record.eventId, version: record.version, code: lost.code, message: lost.message, transient: true, attempt: job.attemptsMade + 1 }))
+          await registry.appendActivity(downstream, cardId, ...pending.splice(0), timelineEntry('fault', { downstream, correlationId: record.eventId, version: record.version, code: lost.code, message: lost.message, transient: true, attempt: job.attemptsMade + 1 }))
           throw lost
         }
+        pending.length = 0
+        released = attention === undefined && desired <= record.version
         metrics.jobOutcomes.inc({ downstream, lane, outcome: result.outcome, code: '' })
         if (attention !== undefined) {
           // A newer SGC state went through: the fault met at an older version no longer needs a human.
@@ -148,7 +160,12 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
       return 'handed-over'
     } finally {
       stopRenewing()
-      await registry.releaseLease(downstream, cardId, lease)
+      // Calls made by a run that ended neither confirmed nor failed (handed back, or Redis failed the
+      // confirmation): they still show in the card's activity.
+      if (pending.length > 0) {
+        await registry.appendActivity(downstream, cardId, ...pending.splice(0)).catch((error: unknown) => log.warn({ err: error, cardId }, 'call lines of an interrupted run not recorded'))
+      }
+      if (!released) await registry.releaseLease(downstream, cardId, lease)
     }
   }
 
@@ -168,11 +185,11 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
   }
 
   /** applyOnce in a span: the correlation id (the SGC eventId behind the desired state), version, attempt, and what it came to. */
-  async function traced (record: CardRecord, confirmed: SyncRecord, job: Job<SyncJobData>, passage: Extract<Passage, { kind: 'pass' }>): Promise<SyncResult | undefined> {
+  async function traced (record: CardRecord, confirmed: SyncRecord, job: Job<SyncJobData>, passage: Extract<Passage, { kind: 'pass' }>, pending: TimelineEntry[]): Promise<SyncResult | undefined> {
     const attributes = { 'leocarte.downstream': downstream, 'leocarte.lane': lane, 'leocarte.event_id': record.eventId, 'leocarte.card_id': record.card.id, 'leocarte.version': record.version, 'leocarte.attempt': job.attemptsMade + 1 }
     return await tracing.span(`sync ${downstream} ${lane}`, 'internal', attributes, async (span) => {
       try {
-        const result = await applyOnce(record, confirmed, job, passage)
+        const result = await applyOnce(record, confirmed, job, passage, pending)
         span.setAttributes({ 'leocarte.outcome': result?.outcome ?? 'needs-attention' })
         return result
       } catch (error) {
@@ -186,7 +203,7 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
    * One attempt at the downstream; undefined when a permanent fault put the work in "needs attention".
    * Tells the breaker what the downstream did: answered (a success or a verdict on this card), or failed to serve.
    */
-  async function applyOnce (record: CardRecord, confirmed: SyncRecord, job: Job<SyncJobData>, passage: Extract<Passage, { kind: 'pass' }>): Promise<SyncResult | undefined> {
+  async function applyOnce (record: CardRecord, confirmed: SyncRecord, job: Job<SyncJobData>, passage: Extract<Passage, { kind: 'pass' }>, pending: TimelineEntry[]): Promise<SyncResult | undefined> {
     const cardId = record.card.id
     const correlationId = record.eventId
     const jobLog = log.child({ cardId, correlationId, version: record.version })
@@ -197,26 +214,28 @@ export function startSyncWorker (options: SyncWorkerOptions): Worker<SyncJobData
         correlationId,
         log: jobLog,
         record: async (fields) => {
+          // Kept for the run's confirmation or fault line, which record it in the same script.
           calls.push(fields)
-          await registry.appendActivity(downstream, cardId, timelineEntry('call', { downstream, correlationId, ...fields }))
+          pending.push(timelineEntry('call', { downstream, correlationId, ...fields }))
         },
       })
     } catch (error) {
       // Masked before it goes anywhere (activity, attention, logs, the BullMQ failure reason): a
       // downstream's text may echo the holder's name.
-      return await failed(maskedFault(asDownstreamError(error, downstream), record), { record, job, passage, calls, jobLog })
+      return await failed(maskedFault(asDownstreamError(error, downstream), record), { record, job, passage, calls, pending, jobLog })
     }
     await breakers.answered(downstream, passage, { forgetDoubt: true })
     return result
   }
 
-  async function failed (fault: DownstreamError, run: { record: CardRecord, job: Job<SyncJobData>, passage: Extract<Passage, { kind: 'pass' }>, calls: Array<Record<string, unknown>>, jobLog: Logger }): Promise<undefined> {
-    const { record, job, passage, calls, jobLog } = run
+  async function failed (fault: DownstreamError, run: { record: CardRecord, job: Job<SyncJobData>, passage: Extract<Passage, { kind: 'pass' }>, calls: Array<Record<string, unknown>>, pending: TimelineEntry[], jobLog: Logger }): Promise<undefined> {
+    const { record, job, passage, calls, pending, jobLog } = run
     const cardId = record.card.id
     const message = fault.message.slice(0, MAX_MESSAGE)
     const attempt = job.attemptsMade + 1
     const entry = timelineEntry('fault', { downstream, correlationId: record.eventId, version: record.version, code: fault.code, message, transient: fault.transient, attempt })
-    const repeated = await registry.recordFault(downstream, cardId, entry, runSignature(record.version, fault, calls), calls.length)
+    const repeated = await registry.recordFault(downstream, cardId, entry, runSignature(record.version, fault, calls), pending)
+    pending.length = 0
     metrics.jobOutcomes.inc({ downstream, lane, outcome: fault.transient ? 'transient-fault' : 'permanent-fault', code: metricCode(fault.code) })
 
     let reason: string | undefined

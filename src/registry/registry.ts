@@ -7,7 +7,7 @@ import { NEVER_SYNCED, type RemoteCardState, type SyncRecord } from '../domain/s
 import { type IntakeResult, type IntakeService, RegistryUnavailableError } from '../intake/intake-service.ts'
 import type { AttentionEntry } from './attention.ts'
 import type { CardIdentifierKind, RegistryKeys } from './keys.ts'
-import { defineRegistryCommands, type RegistryCommands } from './scripts.ts'
+import { defineRegistryCommands, type RegistryCommands, type StandingReply } from './scripts.ts'
 import { type TimelineEntry, timelineEntry } from './timeline.ts'
 import { isRedisUnavailable } from './unavailable.ts'
 
@@ -34,6 +34,18 @@ export interface ConfirmRequest {
   remoteHolder?: string | null
   outcome: string
   entry: TimelineEntry
+  /** The run's call lines, not yet recorded: appended before `entry`, in the same script. */
+  calls?: readonly TimelineEntry[]
+  /** Release the lease in the same script when the desired version is then confirmed (the run ends). */
+  releaseWhenDone?: boolean
+}
+
+/** What a sync job's first look found (`leaseAndStanding`): the lease it now holds and where the card stands. */
+export interface LeaseAndStanding {
+  lease: string
+  standing: SyncStanding
+  /** The values of the hash fields asked for beside (the breaker's), in that order. */
+  also: Array<string | null>
 }
 
 /**
@@ -163,18 +175,30 @@ export class Registry implements IntakeService {
     return syncRecordOf(await this.#redis.hgetall(this.keys.sync(downstream, cardId)))
   }
 
-  /** The card's record, what `downstream` confirmed and its attention entry, read together in one round trip. */
+  /** The card's record, what `downstream` confirmed and its attention entry, read together in one command. */
   async standing (downstream: DownstreamName, cardId: string): Promise<SyncStanding> {
-    const replies = await this.#redis.multi()
-      .hget(this.keys.card(cardId), 'record')
-      .hgetall(this.keys.sync(downstream, cardId))
-      .hget(this.keys.attention(downstream), cardId)
-      .exec()
-    const [recordJson, syncHash, attentionJson] = (replies ?? []).map(([error, reply]) => {
-      if (error !== null) throw error
-      return reply
-    }) as [string | null, Record<string, string>, string | null]
-    return standingOf(recordJson, syncHash, attentionJson)
+    const [recordJson, syncFlat, attentionJson] = await this.#redis.leoStanding(this.keys.card(cardId), this.keys.sync(downstream, cardId), this.keys.attention(downstream), cardId)
+    return standingOf(recordJson, hashOf(syncFlat), attentionJson)
+  }
+
+  /**
+   * Takes the (downstream, card) lease as `acquireLease` does and, when taken, reads the card's standing
+   * and `also.fields` of the hash `also.key` (the downstream's breaker) in the same script: a job's first
+   * look is one round trip. Null when the lease is held elsewhere.
+   */
+  async leaseAndStanding (downstream: DownstreamName, cardId: string, ttlMs: number, also: { key: string, fields: readonly string[] }): Promise<LeaseAndStanding | null> {
+    const lease = randomUUID()
+    const reply = await this.#redis.leoLeaseStanding(this.keys.lease(downstream, cardId), this.keys.card(cardId), this.keys.sync(downstream, cardId),
+      this.keys.attention(downstream), also.key, lease, ttlMs, cardId, ...also.fields)
+    if (reply[0] !== 1) return null
+    const [, recordJson, syncFlat, attentionJson, values] = reply
+    try {
+      return { lease, standing: standingOf(recordJson, hashOf(syncFlat), attentionJson), also: also.fields.map((_field, index) => values[index] ?? null) }
+    } catch (error) {
+      // A record that cannot be read: the lease must not be left to lapse on its own.
+      await this.releaseLease(downstream, cardId, lease)
+      throw error
+    }
   }
 
   /**
@@ -214,19 +238,20 @@ export class Registry implements IntakeService {
     return lists.flat().sort((a, b) => a.at < b.at ? -1 : a.at > b.at ? 1 : 0).slice(-limit)
   }
 
-  /** Adds a line to one downstream's activity for a card (capped). */
-  async appendActivity (downstream: DownstreamName, cardId: string, entry: TimelineEntry): Promise<void> {
+  /** Adds lines, in order, to one downstream's activity for a card (capped). */
+  async appendActivity (downstream: DownstreamName, cardId: string, ...entries: TimelineEntry[]): Promise<void> {
+    if (entries.length === 0) return
     const key = this.keys.activity(downstream, cardId)
-    await this.#redis.multi().rpush(key, JSON.stringify(entry)).ltrim(key, -this.#activityCap, -1).exec()
+    await this.#redis.multi().rpush(key, ...entries.map((entry) => JSON.stringify(entry))).ltrim(key, -this.#activityCap, -1).exec()
   }
 
   /**
-   * Records a failed run: its fault line, coalesced with the previous run's when that one made the same
-   * calls (the last `runCalls` lines) and met the same fault (`signature`). Returns how many runs the line
-   * now stands for and the time of the first.
+   * Records a failed run: its call lines (`calls`, not yet recorded) and its fault line, or, when the
+   * previous run made the same calls and met the same fault (`signature`), one more count on that run's
+   * fault line. Returns how many runs the line now stands for and the time of the first.
    */
-  async recordFault (downstream: DownstreamName, cardId: string, entry: TimelineEntry, signature: string, runCalls: number): Promise<{ count: number, firstAtMs: number }> {
-    const [count, firstAt] = await this.#redis.leoRecordFault(this.keys.activity(downstream, cardId), JSON.stringify({ ...entry, signature, count: 1, firstAt: entry.at, lastAt: entry.at }), signature, runCalls, this.#activityCap)
+  async recordFault (downstream: DownstreamName, cardId: string, entry: TimelineEntry, signature: string, calls: readonly TimelineEntry[]): Promise<{ count: number, firstAtMs: number }> {
+    const [count, firstAt] = await this.#redis.leoRecordFault(this.keys.activity(downstream, cardId), JSON.stringify({ ...entry, signature, count: 1, firstAt: entry.at, lastAt: entry.at }), signature, this.#activityCap, ...calls.map((call) => JSON.stringify(call)))
     const firstAtMs = Date.parse(firstAt)
     return { count: Number(count), firstAtMs: Number.isNaN(firstAtMs) ? this.#now() : firstAtMs }
   }
@@ -283,7 +308,8 @@ export class Registry implements IntakeService {
       this.keys.lease(downstream, cardId), this.keys.activity(downstream, cardId),
       request.leaseToken, request.version, request.remoteState ?? '', request.outcome, this.#now(), cardId,
       JSON.stringify(request.entry), this.#activityCap,
-      request.remoteHolder === undefined ? '0' : '1', request.remoteHolder ?? '')
+      request.remoteHolder === undefined ? '0' : '1', request.remoteHolder ?? '', request.releaseWhenDone === true ? '1' : '0',
+      ...(request.calls ?? []).map((call) => JSON.stringify(call)))
   }
 
   /**
@@ -418,6 +444,13 @@ function identifierOf (record: CardRecord, kind: CardIdentifierKind): string | u
   if (kind === 'csn') return record.card.csn
   if (kind === 'idZdc') return record.card.crous?.idZdc
   return record.card.escn
+}
+
+/** A hash as HGETALL inside a script returns it (field, value, ...), as ioredis's hgetall does. */
+function hashOf (flat: readonly string[]): Record<string, string> {
+  const hash: Record<string, string> = {}
+  for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string
+  return hash
 }
 
 function syncRecordOf (hash: Record<string, string>): SyncRecord {

@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis'
 const SCRIPTS = {
   leoIntake: { file: 'intake.lua', numberOfKeys: undefined },
   leoConfirm: { file: 'confirm-5.lua', numberOfKeys: 5 },
+  leoStanding: { file: 'standing-3.lua', numberOfKeys: 3 },
+  leoLeaseStanding: { file: 'lease-standing-5.lua', numberOfKeys: 5 },
   leoReleaseLease: { file: 'release-lease-1.lua', numberOfKeys: 1 },
   leoRenewLease: { file: 'renew-lease-1.lua', numberOfKeys: 1 },
   leoReopen: { file: 'reopen-3.lua', numberOfKeys: 3 },
@@ -26,13 +28,18 @@ function source (file: string): string {
   return lua
 }
 
+/** A card's record JSON, the downstream's sync hash as a flat field/value list, the attention entry JSON. */
+export type StandingReply = [string | null, string[], string | null]
+
 export interface RegistryCommands {
   leoIntake (numberOfKeys: number, ...args: Array<string | number>): Promise<[string, string]>
   leoConfirm (...args: Array<string | number>): Promise<number>
+  leoStanding (cardKey: string, syncKey: string, attentionKey: string, cardId: string): Promise<StandingReply>
+  leoLeaseStanding (...args: Array<string | number>): Promise<[0] | [1, ...StandingReply, Array<string | null>]>
   leoReleaseLease (key: string, token: string): Promise<number>
   leoRenewLease (key: string, token: string, ttlMs: number): Promise<number>
   leoReopen (syncKey: string, cardKey: string, dirtyKey: string, nowMs: number, cardId: string): Promise<number>
-  leoRecordFault (activityKey: string, entry: string, signature: string, calls: number, cap: number): Promise<[number, string]>
+  leoRecordFault (activityKey: string, entry: string, signature: string, cap: number, ...callLines: string[]): Promise<[number, string]>
   leoReplayAttention (attentionKey: string, dirtyKey: string, cardId: string, nowMs: number): Promise<number>
   leoBreakerFailure (breakerKey: string, nowMs: number, threshold: number, openMs: number, doubtful: '0' | '1', code: string): Promise<[number, number, number]>
   leoBreakerSuccess (breakerKey: string, forgetDoubt: '0' | '1', nowMs: number): Promise<number>
