@@ -11,6 +11,7 @@ import type { SyncQueues } from '../queue/sync-queues.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { DownstreamName } from '../domain/downstream.ts'
 import type { ValidityApi } from '../validity/validity-api.ts'
+import type { EscFacade } from '../facade/esc-router/esc-facade.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { docsRoutes } from './docs-routes.ts'
 import { healthRoutes } from './health-routes.ts'
@@ -37,6 +38,8 @@ export interface BuildAppOptions {
   metrics: GatewayMetrics
   /** The CROUS validity interfaces (REST and SOAP), served with the intake. */
   validity?: ValidityApi
+  /** ESUP-SGC's ESC Router façade (src/facade/esc-router), served with the intake. */
+  escFacade?: EscFacade
 }
 
 /**
@@ -106,6 +109,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, downstreams: options.downstreams, tokens: config.adminTokens })
     await app.register(queueDashboard, { queues, tokens: config.adminTokens })
     await options.validity?.register(app)
+    await options.escFacade?.register(app)
     await app.register(docsRoutes)
   }
   return app

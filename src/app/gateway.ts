@@ -26,6 +26,7 @@ import { closeWorkers } from '../queue/hand-back.ts'
 import { Registry } from '../registry/registry.ts'
 import { createValidityApi, type ValidityApi } from '../validity/validity-api.ts'
 import { buildApp } from './build-app.ts'
+import { createEscFacade, type EscFacade } from '../facade/esc-router/esc-facade.ts'
 
 export interface GatewayOptions {
   config: Config
@@ -132,8 +133,11 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const validity = config.role === 'worker'
     ? undefined
     : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, lookupDeadlineMs: config.redisRequestTimeoutMs, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
+  const escFacade: EscFacade | undefined = intake === undefined
+    ? undefined
+    : createEscFacade({ config, intake, registry: apiRegistry, redis: redis.intake, router: escEndpoint })
   const breakerSettings = { failures: config.queue.breakerFailures, openMs: config.queue.breakerOpenMs, probeLeaseMs: config.queue.lockMs }
-  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}) })
+  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}), ...(escFacade !== undefined ? { escFacade } : {}) })
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
   }
@@ -195,6 +199,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
           (async () => {
             await app.close()
             await validity?.close()
+            await escFacade?.close()
           })(),
           (async () => {
             await sweeper?.stop()

@@ -1,0 +1,26 @@
+import type { FastifyReply } from 'fastify'
+
+/**
+ * The router's error body, `ApiErrorMessage = {code, message}` and nothing else: ESUP-SGC reads the code
+ * with a fresh default ObjectMapper, so one extra field makes the code unreadable (esup-sgc-dropin.md §3).
+ */
+export interface RouterErrorBody {
+  code: string
+  message: string
+}
+
+/** The router's code for a missing, wrong or unauthorised key (and for another organisation's person). */
+export const ACCESS_DENIED = 'SE-0000'
+/** The façade's own codes, where no router code is known: `LEO-` and the HTTP status. */
+export const FACADE_CODES = {
+  badRequest: 'LEO-0400',
+  notFound: 'LEO-0404',
+  tooLarge: 'LEO-0413',
+  unavailable: 'LEO-0503',
+  failed: 'LEO-0500',
+} as const
+
+export function sendRouterError (reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  const body: RouterErrorBody = { code, message }
+  return reply.code(status).type('application/json').send(JSON.stringify(body))
+}
