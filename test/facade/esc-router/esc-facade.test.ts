@@ -2,7 +2,7 @@
 // one card whichever adapter met it first, the validity service answering for façade cards at once,
 // reads from the router within the deadline or from what the gateway holds, 503 only when a write
 // cannot be made durable.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { esiFromIne } from '../../../src/domain/esc-identifiers.ts'
 import { ESC_FACADE_BASE } from '../../../src/facade/esc-router/routes.ts'
 import { escCardEvent, escnOf, ineOf, TEST_ESC_TOKEN, TEST_PIC, testEsc } from '../../helpers/esc.ts'
@@ -26,7 +26,7 @@ function cardBody (escn: string, esi: string, status = 'ACTIVE'): Record<string,
 }
 
 /** An API-only gateway (no worker: what it answers comes from the façade and the intake alone). */
-async function apiGateway (t: Parameters<Parameters<typeof t.test>[1]>[0], routerUrl: string, extra: Record<string, string> = {}): Promise<TestGateway> {
+async function apiGateway (t: Test, routerUrl: string, extra: Record<string, string> = {}): Promise<TestGateway> {
   return await startTestGateway(t, {
     izlyEndpoint: UNUSED_IZLY,
     role: 'api',
