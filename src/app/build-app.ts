@@ -11,7 +11,8 @@ import type { SyncQueues } from '../queue/sync-queues.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { DownstreamName } from '../domain/downstream.ts'
 import type { ValidityApi } from '../validity/validity-api.ts'
-import type { EscFacade } from '../facade/esc-router/esc-facade.ts'
+import { ESC_FACADE_BASE, type EscFacade } from '../facade/esc-router/esc-facade.ts'
+import { sendFacadeFrameworkError } from '../facade/esc-router/error-body.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { docsRoutes } from './docs-routes.ts'
 import { healthRoutes } from './health-routes.ts'
@@ -71,7 +72,11 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // What the router refuses (a path segment that decodes to no character) is problem+json too.
     // (The reply is thenable: void says nothing waits for it to finish, as Fastify does not here.)
-    frameworkErrors: (error, _request, reply) => { void sendProblem(reply, problemFromError(error)) },
+    frameworkErrors: (error, request, reply) => {
+      // Under the ESC Router façade, the router's {code, message} (ESUP-SGC reads nothing else).
+      if (options.escFacade !== undefined && sendFacadeFrameworkError(ESC_FACADE_BASE, request, reply, error)) return
+      void sendProblem(reply, problemFromError(error))
+    },
   })
   readNoBodies(app, config.bodyLimitBytes)
   securityHeaders(app)

@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /**
  * The router's error body, `ApiErrorMessage = {code, message}` and nothing else: ESUP-SGC reads the code
@@ -23,4 +23,15 @@ export const FACADE_CODES = {
 export function sendRouterError (reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   const body: RouterErrorBody = { code, message }
   return reply.code(status).type('application/json').send(JSON.stringify(body))
+}
+
+/**
+ * For the app's framework-error handler (a path that decodes to no character, a bad header): under the
+ * façade's base the answer is the router's `{code, message}` too, never problem+json. False elsewhere.
+ */
+export function sendFacadeFrameworkError (base: string, request: FastifyRequest, reply: FastifyReply, error: Error & { statusCode?: number }): boolean {
+  if (!request.url.startsWith(base + '/') && request.url !== base) return false
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 400
+  void sendRouterError(reply, status, status >= 500 ? FACADE_CODES.failed : FACADE_CODES.badRequest, 'the request cannot be read')
+  return true
 }

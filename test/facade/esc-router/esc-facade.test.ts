@@ -189,3 +189,26 @@ t.test('Redis unreachable: a write is a 503 {code, message} with nothing stored;
   }
   t.equal((await call(gateway, 'GET', `/persons/${esi}`)).status, 404, 'a read still answers')
 })
+
+t.test('over a real socket, as ESUP-SGC\'s HttpClient sends them: a DELETE with Content-Type and no body, a path that decodes to nothing', async (t) => {
+  const esc = await testEsc(t)
+  const gateway = await startTestGateway(t, {
+    izlyEndpoint: UNUSED_IZLY,
+    role: 'api',
+    listen: true,
+    escEndpoint: { url: esc.url, token: TEST_ESC_TOKEN, pic: TEST_PIC },
+    extra: { SGC_ESC_KEYS: KEY, FACADE_READ_DEADLINE_MS: '300' },
+  })
+  const base = `${gateway.url ?? ''}${ESC_FACADE_BASE}`
+  const escn = escnOf('socket')
+  const deleted = await fetch(`${base}/cards/${escn}`, { method: 'DELETE', headers: { ...esupHeaders(KEY), 'content-length': '0' } })
+  t.equal(deleted.status, 204, 'DELETE with Content-Type: application/json and no body')
+  t.equal((await gateway.registry.findCard('escn', escn))?.card.escOnDisable, 'delete')
+  const esi = esiFromIne(ineOf('socket'))
+  const lookup = await fetch(`${base}/persons/${esi}`, { headers: esupHeaders(KEY) })
+  t.equal(lookup.status, 404, 'an ESI raw in the path, colons and all')
+  t.same(await lookup.json(), { code: 'LEO-0404', message: 'Person not found' })
+  const bad = await gateway.app.inject({ method: 'GET', url: `${ESC_FACADE_BASE}/persons/%C0`, headers: esupHeaders(KEY) })
+  t.equal(bad.statusCode, 400)
+  t.same(Object.keys(bad.json()).sort(), ['code', 'message'], 'a path that decodes to nothing: {code, message}, not problem+json')
+})
