@@ -148,11 +148,10 @@ export function escFacadeRoutes (options: EscFacadeRoutesOptions) {
       const parsed = parseCardBody(request.body, pathEscn)
       if (!parsed.ok) return badRequest(reply, parsed.message)
       const card = parsed.value
-      const current = await registry.findCard('escn', card.escn)
-      const person = await persons.get(card.esi)
+      const [current, person] = await Promise.all([registry.findCard('escn', card.escn), persons.get(card.esi)])
       const event = cardWriteEvent(card, current, person, context())
-      await persons.addCard(card.esi, event?.card.id ?? (current as CardRecord).card.id)
-      await accept(event)
+      // Both durable before the answer; neither needs the other.
+      await Promise.all([persons.addCard(card.esi, event?.card.id ?? (current as CardRecord).card.id), accept(event)])
       request.log.info({ escn: card.escn, status: card.active ? 'ACTIVE' : 'INACTIVE', changed: event !== undefined }, 'ESC façade: card stored')
       return json(reply, status, { cardNumber: card.escn })
     }
