@@ -26,6 +26,14 @@ t.test('the router down then back: every ESUP-SGC change made through the façad
   const before = Array.from({ length: 12 }, (_, index) => variables(`${seed}-before-${index}`))
   for (const vars of before) await replayFlow(gateway.app, KEY, flow('enable'), vars)
   await waitFor('the first cards at the router', () => before.every((vars) => escCard(esc, vars.escn)?.status === 'ACTIVE'))
+  await waitFor('the gateway to have confirmed them', async () => {
+    for (const vars of before) {
+      const record = await gateway.registry.findCard('escn', vars.escn)
+      const view = await gateway.admin('GET', `/admin/v1/cards/${encodeURIComponent(record?.card.id ?? '')}`)
+      if (view.body?.downstreams?.esc?.inLine !== true) return false
+    }
+    return true
+  })
 
   esc.setOutage('http503')
   const enabled = Array.from({ length: 10 }, (_, index) => variables(`${seed}-during-${index}`))

@@ -28,6 +28,7 @@ export interface EscFacadeRoutesOptions {
   registry: {
     findCard (kind: CardIdentifierKind, value: string): Promise<CardRecord | undefined>
     getCard (cardId: string): Promise<CardRecord | undefined>
+    getSync (downstream: 'esc', cardId: string): Promise<{ remoteHolder?: string }>
   }
   persons: PersonStore
   router: RouterReads
@@ -134,6 +135,12 @@ export function escFacadeRoutes (options: EscFacadeRoutesOptions) {
       const records = (await Promise.all((await persons.cardIds(esi)).map(async (cardId) => await registry.getCard(cardId))))
         .filter((record): record is CardRecord => record !== undefined)
       for (const record of records) await accept(consentWithdrawnEvent(record, context()))
+      // ESUP-SGC holds this person as registered at the router. When the gateway never saw the router confirm
+      // it (an answer lost after the router applied it), the lane would find nothing to delete: ask the router
+      // now, best effort; if it does not answer, the person was most likely never sent (the router was down).
+      const unconfirmed = records.length > 0 && options.routerConfigured &&
+        (await Promise.all(records.map(async (record) => (await registry.getSync('esc', record.card.id)).remoteHolder))).every((holder) => holder === undefined)
+      if (unconfirmed) await router.deletePerson(esi)
       if (records.length === 0 && options.routerConfigured && !await router.deletePerson(esi)) {
         request.log.warn('ESC façade: person DELETE for a person the gateway holds no card of, and the router did not answer: 503')
         reply.header('retry-after', String(REGISTRY_RETRY_AFTER_SECONDS))

@@ -212,3 +212,17 @@ t.test('over a real socket, as ESUP-SGC\'s HttpClient sends them: a DELETE with 
   t.equal(bad.statusCode, 400)
   t.same(Object.keys(bad.json()).sort(), ['code', 'message'], 'a path that decodes to nothing: {code, message}, not problem+json')
 })
+
+t.test('a person DELETE for a registration the gateway never saw confirmed is also sent to the router at once', async (t) => {
+  const esc = await testEsc(t)
+  // No worker: the card below is never confirmed by the gateway, as when the router's answer was lost.
+  const gateway = await apiGateway(t, esc.url)
+  const esi = esiFromIne(ineOf('unconfirmed'))
+  const escn = escnOf('unconfirmed')
+  const registered = await fetch(`${esc.url}/api/v2/persons`, { method: 'POST', headers: { authorization: `Bearer ${TEST_ESC_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ identifier: esi, personOrganisationUpdateViews: [{ organisationIdentifier: TEST_PIC }] }) })
+  t.equal(registered.status, 201)
+  t.equal((await call(gateway, 'POST', '/cards', cardBody(escn, esi))).status, 201)
+  t.equal((await call(gateway, 'DELETE', `/persons/${esi}`)).status, 204)
+  t.notOk(esc.state.persons.has(esi.toLowerCase()), 'the router no longer holds the person')
+  t.same((await gateway.registry.findCard('escn', escn))?.holder.consents, { crous: false, esc: false }, 'and the card\'s consent is withdrawn for the lane')
+})

@@ -81,12 +81,24 @@ async function driveToRouter (gateway: TestGateway, esc: TestEsc, flow: EscFlow,
   }, 30_000, 50)
 }
 
+async function escInLine (gateway: TestGateway, escn: string): Promise<void> {
+  await waitFor('the gateway to have confirmed the router\'s answers', async () => {
+    const record = await gateway.registry.findCard('escn', escn)
+    if (record === undefined) return false
+    const view = await gateway.admin('GET', `/admin/v1/cards/${encodeURIComponent(record.card.id)}`)
+    return view.body?.downstreams?.esc?.inLine === true
+  })
+}
+
 async function runScenario (t: Test, gateway: TestGateway, esc: TestEsc, router: TcpSwitch, flow: EscFlow, condition: Condition): Promise<void> {
   const vars = variables(`replay-${process.pid}-${scenario++}-${flow.flow}`)
   for (const name of flow.before) {
     const before = flows.get(name) as EscFlow
     await replayFlow(gateway.app, KEY, before, vars)
     await driveToRouter(gateway, esc, before, vars)
+    // The router shows the card before the gateway has read its answer: cut the connection now and that
+    // answer is lost (a known limit, README "Not done yet"). The scenario starts once the gateway knows.
+    await escInLine(gateway, vars.escn)
   }
   const mark = esc.calls.length
   await condition.apply(esc, router)
