@@ -13,6 +13,8 @@ import type { Registry } from '../registry/registry.ts'
 import type { DownstreamName } from '../domain/downstream.ts'
 import type { ValidityApi } from '../validity/validity-api.ts'
 import type { HolderErasureResult } from '../retention/holder-erasure.ts'
+import { ESC_FACADE_BASE, type EscFacade } from '../facade/esc-router/esc-facade.ts'
+import { sendFacadeFrameworkError } from '../facade/esc-router/error-body.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { consoleRoutes } from './console/console-routes.ts'
 import { docsRoutes } from './docs-routes.ts'
@@ -44,6 +46,8 @@ export interface BuildAppOptions {
   erasure?: { erase (eppn: string): Promise<HolderErasureResult> }
   /** A server span per request when tracing is on. */
   tracing?: Tracing
+  /** ESUP-SGC's ESC Router façade (src/facade/esc-router), served with the intake. */
+  escFacade?: EscFacade
 }
 
 /**
@@ -75,7 +79,11 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // What the router refuses (a path segment that decodes to no character) is problem+json too.
     // (The reply is thenable: void says nothing waits for it to finish, as Fastify does not here.)
-    frameworkErrors: (error, _request, reply) => { void sendProblem(reply, problemFromError(error)) },
+    frameworkErrors: (error, request, reply) => {
+      // Under the ESC Router façade, the router's {code, message} (ESUP-SGC reads nothing else).
+      if (options.escFacade !== undefined && sendFacadeFrameworkError(ESC_FACADE_BASE, request, reply, error)) return
+      void sendProblem(reply, problemFromError(error))
+    },
   })
   // Before any route: its hooks wrap every route's handler in the request's span.
   options.tracing?.instrument(app)
@@ -124,6 +132,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     await app.register(queueDashboard, { queues, tokens: config.adminTokens })
     await app.register(consoleRoutes)
     await options.validity?.register(app)
+    await options.escFacade?.register(app)
     await app.register(docsRoutes)
   }
   return app

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { randomBytes } from 'node:crypto'
 import type { Config } from '../config/config.ts'
+import { ESC_FACADE_BASE } from '../facade/esc-router/routes.ts'
 import { startEscSimulator } from '../simulators/esc/server.ts'
 import { startIzlySimulator } from '../simulators/izly/server.ts'
 import type { EscEndpoint } from './gateway.ts'
@@ -97,6 +98,7 @@ export async function startDemo (config: Config, logger: Logger): Promise<Demo |
         `Health:  ${gatewayUrl ?? ''}/health/ready    Metrics: ${gatewayUrl ?? ''}/metrics`,
         `Console: ${gatewayUrl ?? ''}/admin/console  (log in with the admin token)    Queues: ${gatewayUrl ?? ''}/admin/queues`,
         `Validity (CROUS, see the README):  curl -H 'X-API-Key: ${config.crousApiKeyGenerated ? crousApiKey : '<one of CROUS_API_KEYS>'}' ${gatewayUrl ?? ''}/crous/v1/cards/<csn|idZdc|escn>/validity    WSDL: ${gatewayUrl ?? ''}/crous/v1/soap?wsdl`,
+        `ESUP-SGC's ESC connector (europeanStudentCardService):  webUrl ${gatewayUrl ?? ''}${ESC_FACADE_BASE}    key ${config.escFacade.keysGenerated ? (config.escFacade.keys[0] ?? '') + '  (generated; set SGC_ESC_KEYS to choose)' : 'one of SGC_ESC_KEYS'}`,
         '',
       ]
       process.stdout.write(lines.join('\n') + '\n')

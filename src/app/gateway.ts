@@ -31,6 +31,8 @@ import type { HolderKeysHook } from '../retention/key-families.ts'
 import { createRetentionPass, type RetentionPass } from '../retention/retention-pass.ts'
 import { createValidityApi, type ValidityApi } from '../validity/validity-api.ts'
 import { buildApp } from './build-app.ts'
+import { createEscFacade, type EscFacade } from '../facade/esc-router/esc-facade.ts'
+import { personStoreHolderKeys } from '../facade/esc-router/person-store.ts'
 
 export interface GatewayOptions {
   config: Config
@@ -134,6 +136,9 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const escEndpoint = options.escEndpoint ?? configuredEsc(config)
   const downstreams: readonly DownstreamName[] = escEndpoint === undefined ? ['izly'] : ['izly', 'esc']
   const now = options.now ?? Date.now
+  // What the façades keep about a holder outside the registry goes with the holder's cards.
+  const facadeKeys = personStoreHolderKeys(config.queue.prefix, config.pseudonymKey)
+  const extraHolderKeys: HolderKeysHook = async (holder) => [...await facadeKeys(holder), ...await options.extraHolderKeys?.(holder) ?? []]
   const idempotencyMs = config.retention.idempotencyDays * 86_400_000
   const apiRegistry = new Registry({ redis: redis.intake, keys, downstreams, idempotencyMs, now })
   const workerRegistry = new Registry({ redis: redis.worker, keys, downstreams, idempotencyMs, now })
@@ -156,10 +161,13 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, lookupDeadlineMs: config.redisRequestTimeoutMs, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
   const erasure = config.role === 'worker'
     ? undefined
-    : createHolderErasure({ registry: apiRegistry, eraser: new CardEraser({ redis: redis.intake, keys, downstreams, queues: apiQueues }), downstreams, now, ...(options.extraHolderKeys !== undefined ? { extraHolderKeys: options.extraHolderKeys } : {}) })
+    : createHolderErasure({ registry: apiRegistry, eraser: new CardEraser({ redis: redis.intake, keys, downstreams, queues: apiQueues }), downstreams, now, extraHolderKeys })
   let retention: RetentionPass | undefined
+  const escFacade: EscFacade | undefined = intake === undefined
+    ? undefined
+    : createEscFacade({ config, intake, registry: apiRegistry, redis: redis.intake, router: escEndpoint })
   const breakerSettings = { failures: config.queue.breakerFailures, openMs: config.queue.breakerOpenMs, probeLeaseMs: config.queue.lockMs }
-  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, tracing, ...(validity !== undefined ? { validity } : {}), ...(erasure !== undefined ? { erasure } : {}) })
+  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, tracing, ...(validity !== undefined ? { validity } : {}), ...(erasure !== undefined ? { erasure } : {}), ...(escFacade !== undefined ? { escFacade } : {}) })
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
   }
@@ -190,6 +198,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
       timelineDays: config.retention.timelineDays,
       endedCardDays: config.retention.endedCardDays,
       now,
+      extraHolderKeys,
     })
     // Passes by hand (tests, the admin API) or on the schedule; stop() ends this process's part of the schedule.
     sweeper = { pass: sweeps.pass, sweep: sweeps.sweep, stop: async () => { await (await scheduled?.catch(() => undefined))?.stop() } }
@@ -233,6 +242,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
           (async () => {
             await app.close()
             await validity?.close()
+            await escFacade?.close()
           })(),
           (async () => {
             await sweeper?.stop()

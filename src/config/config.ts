@@ -160,6 +160,13 @@ export interface TracingConfig {
   serviceName: string
 }
 
+export interface EscFacadeConfig {
+  /** SGC_ESC_KEYS (or _FILE): bearer keys ESUP-SGC may send (several during a rotation); none: the façade answers 401. */
+  keys: readonly string[]
+  /** True when the bare demo generated the key (printed at start). */
+  keysGenerated: boolean
+}
+
 export interface Config {
   port: number
   host: string
@@ -206,6 +213,13 @@ export interface Config {
   pseudonymKeyGenerated: boolean
   /** OCCURRED_AT_MAX_AHEAD_SECONDS: how far an event's occurredAt may be ahead of its signature time. Default 300. */
   occurredAtMaxAheadSeconds: number
+  /** The ESC Router façade ESUP-SGC's europeanStudentCardService calls (src/facade/esc-router). */
+  escFacade: EscFacadeConfig
+  /**
+   * FACADE_READ_DEADLINE_MS: how long a façade read waits for the real peer (router or API CROUS) before it
+   * is answered from what the gateway holds. Default 2000 (ESUP-SGC waits 30 s).
+   */
+  facadeReadDeadlineMs: number
   /** BODY_LIMIT_BYTES (every route but the batch) / BATCH_BODY_LIMIT_BYTES (the batch route only). Defaults 64 KiB / 8 MiB. */
   bodyLimitBytes: number
   batchBodyLimitBytes: number

@@ -78,6 +78,13 @@ export function loadConfig (env: Env = process.env): Config {
   let crousSoapUsers = soapUsers(read)
   const crousSoapUserGenerated = crousSoapUsers.length === 0 && generate
   if (crousSoapUserGenerated) crousSoapUsers = [{ user: 'crous-demo', password: randomBytes(18).toString('base64url') }]
+  // ESUP-SGC's ESC connector sends one of these as `Authorization: Bearer <key>` (several during a rotation).
+  let escFacadeKeys = list(read('SGC_ESC_KEYS'))
+  const escFacadeKeysGenerated = escFacadeKeys.length === 0 && generate
+  if (escFacadeKeysGenerated) escFacadeKeys = [randomBytes(18).toString('base64url')]
+  for (const key of escFacadeKeys) {
+    if (key.length < 16) throw new ConfigError('SGC_ESC_KEYS', 'each key must be at least 16 characters')
+  }
   const routerStatusUrl = optionalUrl(read, 'ESC_ROUTER_STATUS_URL') ?? escUrl
   const pseudonym = pseudonymKey(read, simulators)
 
@@ -159,6 +166,8 @@ export function loadConfig (env: Env = process.env): Config {
       delayMs: integer(read, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     },
     occurredAtMaxAheadSeconds: integer(read, 'OCCURRED_AT_MAX_AHEAD_SECONDS', 300, 0, 86_400),
+    escFacade: { keys: escFacadeKeys, keysGenerated: escFacadeKeysGenerated },
+    facadeReadDeadlineMs: integer(read, 'FACADE_READ_DEADLINE_MS', 2000, 50, 25_000),
     bodyLimitBytes: integer(read, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     batchBodyLimitBytes: integer(read, 'BATCH_BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
   }

@@ -34,6 +34,16 @@ export interface Holder {
   academicLevel?: AcademicLevel
   pic?: string
   esi?: string
+  /**
+   * The ESC person as the SGC itself sent it to the router (the ESC Router façade): its full name and
+   * e-mail win over firstName/lastName/email for the router only, so Izly's data is never overwritten.
+   */
+  escPerson?: EscPersonData
+}
+
+export interface EscPersonData {
+  fullName?: string
+  email?: string
 }
 
 export interface CardData {
@@ -49,6 +59,11 @@ export interface CardData {
   expiresAt?: string
   external?: boolean
   crous?: CrousCardData
+  /**
+   * `delete`: the SGC deletes this card at the router when it is disabled (ESUP-SGC through the ESC Router
+   * façade), whatever ESC_ON_DISABLE says.
+   */
+  escOnDisable?: 'delete'
 }
 
 /**

@@ -79,7 +79,7 @@ export function planEsc (record: CardRecord, confirmed: SyncRecord, options: Esc
 
   if (card.escn === undefined) return none(state === 'ENABLED' ? 'skipped-no-escn' : 'nothing-to-remove-no-escn')
   const escn = card.escn
-  if (state === 'DESTROYED' || (state === 'DISABLED' && options.onDisable === 'delete')) return { kind: 'delete-card', escn }
+  if (state === 'DESTROYED' || (state === 'DISABLED' && (options.onDisable === 'delete' || card.escOnDisable === 'delete'))) return { kind: 'delete-card', escn }
   const esi = holderEsi(holder)
   // The router holds the person under the ESI it was registered with: that one is the one to remove.
   if (state === 'CADUC') return { kind: 'delete-card-then-person', escn, esi: registered ?? esi }
@@ -124,8 +124,9 @@ function cardDates (record: CardRecord): { issuedAt: string, expiresAt: string }
 function personOf (esi: string, pic: string, holder: Holder): EscPerson {
   const organisation: EscPersonOrganisation = { organisationIdentifier: pic }
   if (holder.academicLevel !== undefined) organisation.academicLevel = holder.academicLevel
-  if (holder.email !== undefined) organisation.email = holder.email
-  const fullName = [holder.firstName, holder.lastName].filter((part) => part !== undefined && part !== '').join(' ')
+  const email = holder.escPerson?.email ?? holder.email
+  if (email !== undefined) organisation.email = email
+  const fullName = holder.escPerson?.fullName ?? [holder.firstName, holder.lastName].filter((part) => part !== undefined && part !== '').join(' ')
   // The name lives on the organisation entry since the router deprecated the top-level one.
   if (fullName !== '') organisation.fullName = fullName
   return { identifier: esi, identifierCode: 'ESI', personOrganisationUpdateViews: [organisation] }

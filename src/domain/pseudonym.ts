@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto'
  */
 export type Pseudonymise = (value: string) => string
 
-export type PseudonymPurpose = 'holder-key' | 'person-ref' | 'erasure-ref'
+export type PseudonymPurpose = 'holder-key' | 'person-ref' | 'erasure-ref' | 'esc-facade-person'
 
 export function pseudonymiser (key: string, purpose: PseudonymPurpose, hexLength = 32): Pseudonymise {
   if (typeof key !== 'string' || key.length < 32) throw new TypeError('pseudonymiser: the key must be at least 32 characters (PSEUDONYM_KEY)')

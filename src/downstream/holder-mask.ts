@@ -49,7 +49,7 @@ function holderValues (record: CardRecord): HolderValues {
     // A value echoed inside a URL or a query string.
     whole.add(encodeURIComponent(value))
   }
-  for (const value of [holder.eppn, holder.email, holder.ine, holder.esi, holder.crousIdentifier]) add(value)
+  for (const value of [holder.eppn, holder.email, holder.ine, holder.esi, holder.crousIdentifier, holder.escPerson?.email, holder.escPerson?.fullName]) add(value)
   if (holder.ine !== undefined) add(esiFromIne(holder.ine))
   for (const day of [holder.birthDate, holder.dueDate?.slice(0, 10)]) {
     const match = day === undefined ? null : /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
@@ -58,7 +58,7 @@ function holderValues (record: CardRecord): HolderValues {
     for (const form of [`${year}-${month}-${dayOfMonth}`, `${dayOfMonth}/${month}/${year}`, `${dayOfMonth}.${month}.${year}`, `${dayOfMonth}-${month}-${year}`, `${year}${month}${dayOfMonth}`]) add(form)
   }
   const words = new Set<string>()
-  for (const name of [holder.firstName, holder.lastName]) {
+  for (const name of [holder.firstName, holder.lastName, holder.escPerson?.fullName]) {
     if (name === undefined || name.trim() === '') continue
     add(name)
     for (const part of name.split(/[\s'’\-.,]+/u)) if (part.length >= 2) words.add(part)

@@ -82,7 +82,7 @@ export function createHolderErasure (options: HolderErasureOptions): { erase (ep
   return {
     async erase (eppn) {
       const records = await registry.listHolderCards(eppn)
-      const extraKeys = await options.extraHolderKeys?.({ eppn, cardIds: records.map((record) => record.card.id) }) ?? []
+      const extraKeys = await options.extraHolderKeys?.({ eppn, records }) ?? []
       if (records.length === 0) {
         // Nothing of theirs in the registry; their card set (cards moved to others) and any façade keys still go.
         await eraser.erase('request', eppn, [], { nowMs: now(), extraKeys })

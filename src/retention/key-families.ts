@@ -1,3 +1,5 @@
+import type { CardRecord } from '../domain/card-record.ts'
+
 /**
  * Every key family under `<prefix>:` and what happens to it when a card's personal data is erased (by
  * the retention pass or by `DELETE /admin/v1/holders/{eppn}`). The erasure test scans every key
@@ -18,12 +20,13 @@ export const KEY_FAMILIES: ReadonlyArray<{ family: string, erasure: string }> = 
   { family: 'bull:<downstream>-<lane>:card-<cardId> (job hash, logs)', erasure: 'removed (only finished or failed jobs can be left: a job in flight is pending work)' },
   { family: 'erased:<cardId>', erasure: 'written: the tombstone (state, versions, counts, times; nothing about the person)' },
   { family: 'event:<eventId>', erasure: 'kept until its own expiry (IDEMPOTENCY_RETENTION_DAYS): a fingerprint and the card id, so an SGC resend is still a duplicate, never a new card' },
+  { family: 'esc-facade:person|person-cards:<hash of ESI>', erasure: 'deleted with the cards whose holder has that ESI (the ESC façade\'s last PersonUpdateView: name, e-mail)' },
   { family: 'breaker*, sweep-stats, wss-nonce, retention:cursor, bull:sweep', erasure: 'untouched: nothing about cards or people' },
 ]
 
 /**
  * Keys a component outside the registry keeps for a holder (the ESUP-SGC façades' holder registries,
- * `<prefix>:facade-crous…`, `<prefix>:facade-esc…`): given the eppn and the card ids, the keys to delete
+ * `<prefix>:esc-facade:…`): given the eppn and the card records, the keys to delete
  * in the same script as the rest of the holder's data.
  */
-export type HolderKeysHook = (holder: { eppn: string, cardIds: readonly string[] }) => Promise<string[]> | string[]
+export type HolderKeysHook = (holder: { eppn: string, records: readonly CardRecord[] }) => Promise<string[]> | string[]

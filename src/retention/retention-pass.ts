@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { DownstreamName } from '../domain/downstream.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { CardEraser } from './card-eraser.ts'
+import type { HolderKeysHook } from './key-families.ts'
 import { defineRetentionCommands, type RetentionCommands } from './scripts.ts'
 
 const DAY_MS = 86_400_000
@@ -24,6 +25,8 @@ export interface RetentionPassOptions {
   scanCount?: number
   /** Pages per step (each sweep runs one step). Default 10. */
   pagesPerStep?: number
+  /** Keys other components keep about an ended card's holder (the ESC façade's person), erased with it. */
+  extraHolderKeys?: HolderKeysHook
 }
 
 export interface RetentionReport {
@@ -76,7 +79,8 @@ export function createRetentionPass (options: RetentionPassOptions): RetentionPa
     for (const cardId of due.map(String)) {
       const record = await registry.getCard(cardId)
       if (record === undefined) continue
-      const outcome = await eraser.erase('retention', record.holder.eppn, [record], { nowMs, cutoffMs: endedCutoffMs })
+      const extraKeys = await options.extraHolderKeys?.({ eppn: record.holder.eppn, records: [record] }) ?? []
+      const outcome = await eraser.erase('retention', record.holder.eppn, [record], { nowMs, cutoffMs: endedCutoffMs, extraKeys })
       if (outcome.status === 'erased') {
         report.erased++
         log.info({ cardId, state: record.card.state }, 'ended card: personal data erased (ENDED_CARD_RETENTION_DAYS)')

@@ -10,7 +10,8 @@
  * phases (1 single intake, 2 batch intake, 3 opposition latency, 4 ESC client, 5 validity REST/SOAP,
  * 6 oppositions drained by one worker process over each Izly transport, 7 /health/live under hostile bodies,
  * 8 scale-out over 1, 2 and 4 worker processes, see scale-out-bench.ts, 9 intake and validity with Izly
- * up vs down with 20,000 pending: outage-bench.ts),
+ * up vs down with 20,000 pending: outage-bench.ts, 10 ESC Router façade write latency, router up and down:
+ * esc-facade-bench.ts),
  * e.g. under --cpu-prof.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -25,6 +26,7 @@ import { TEST_SECRET, testEnv } from '../helpers/gateway.ts'
 import { cleanPrefix, REDIS_URL, uniquePrefix } from '../helpers/redis.ts'
 import { BARE_PATH, startBareServer } from './bare.ts'
 import { benchEscClient } from './esc-client-bench.ts'
+import { benchEscFacade } from './esc-facade-bench.ts'
 import { benchIzlyTransports } from './izly-transport-bench.ts'
 import { benchHostileBodies } from './hostile-body-bench.ts'
 import { benchOutage } from './outage-bench.ts'
@@ -37,7 +39,7 @@ import { machineLine, percentile, type ProbeResult, type Row, renderResults, ren
 
 const SCALE = process.env.BENCH_QUICK === '1' ? 0.1 : 1
 const scaled = (count: number): number => Math.max(1, Math.round(count * SCALE))
-const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5,6,7,8,9').split(',').map((phase) => phase.trim()))
+const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5,6,7,8,9,10').split(',').map((phase) => phase.trim()))
 
 const SINGLE = { warmup: scaled(2_000), requests: scaled(20_000), concurrency: 64, connections: 32 }
 const BATCH = {
@@ -101,6 +103,7 @@ async function main (): Promise<void> {
     if (PHASES.has('7')) await hostileBodies()
     if (PHASES.has('8')) await scaleOut()
     if (PHASES.has('9')) await outage(redis, load)
+    if (PHASES.has('10')) await escFacade()
   } finally {
     await bare.close()
     await load.close()
@@ -144,6 +147,17 @@ async function escClient (): Promise<void> {
   const result = await benchEscClient()
   rows.push({ measure: 'ESC client: upserts through client + simulator', gateway: result.callsPerSecond, baseline: result.baselineCallsPerSecond, unit: 'calls/s' })
   if (result.note !== '') notes.push(`phase 4: ${result.note}`)
+}
+
+async function escFacade (): Promise<void> {
+  console.log('phase 10: ESC Router façade card POSTs (ESUP-SGC\'s E5), 4 in flight, router up then down; baseline the same bodies to bare Fastify')
+  await waitForQuiet(quietBudget)
+  const result = await benchEscFacade()
+  rows.push({ measure: 'ESC façade write p50, router up', gateway: result.up.p50, baseline: result.baseline.p50, unit: 'ms', digits: 2 })
+  rows.push({ measure: 'ESC façade write p99, router up', gateway: result.up.p99, baseline: result.baseline.p99, unit: 'ms', digits: 2 })
+  rows.push({ measure: 'ESC façade write p50, router down', gateway: result.down.p50, baseline: result.baseline.p50, unit: 'ms', digits: 2 })
+  rows.push({ measure: 'ESC façade write p99, router down', gateway: result.down.p99, baseline: result.baseline.p99, unit: 'ms', digits: 2 })
+  notes.push(`phase 10: ${result.note}`)
 }
 
 async function validity (): Promise<void> {

@@ -128,3 +128,13 @@ t.test('a card keeps its holder\'s person only when enabled, ours, with an ESCN 
   t.notOk(isEscActive(recordOf(escCardEvent({ state: 'DISABLED' }))))
   t.notOk(isEscActive(recordOf(escCardEvent({ state: 'ENABLED', escConsent: false }))))
 })
+
+t.test('a card the SGC deletes on disable (escOnDisable) is deleted whatever ESC_ON_DISABLE; its ESC person wins for the router', async (t) => {
+  const event = escCardEvent({ state: 'DISABLED', disableReason: 'LOST' })
+  event.card.escOnDisable = 'delete'
+  t.same(planEsc(recordOf(event), NEVER_SYNCED, options), { kind: 'delete-card', escn: event.card.escn })
+  const enabled = escCardEvent({ state: 'ENABLED' })
+  enabled.holder.escPerson = { fullName: 'C. Martin-Lefèvre', email: 'esc@etu.example.fr' }
+  const work = planEsc(recordOf(enabled), NEVER_SYNCED, options)
+  t.match(work, { kind: 'upsert', person: { personOrganisationUpdateViews: [{ fullName: 'C. Martin-Lefèvre', email: 'esc@etu.example.fr' }] } })
+})
