@@ -115,19 +115,25 @@ const SCHEDULER_ID = 'sweep'
  * Redis, upserted by every worker process) makes one job per interval, which one worker takes. Several
  * replicas therefore sweep once, not once each, and a pass never overlaps the next.
  */
-export async function scheduleSweeps (options: { connection: Redis, prefix: string, sweeper: Sweeper, intervalMs: number, logger: Logger, retention?: { step (): Promise<unknown> } | undefined }): Promise<Sweeper> {
+export async function scheduleSweeps (options: { connection: Redis, prefix: string, sweeper: Sweeper, intervalMs: number, logger: Logger, retention?: { step (): Promise<unknown> } | undefined, retentionEveryMs?: number }): Promise<Sweeper> {
   const { connection, prefix, sweeper, intervalMs } = options
   const log = options.logger.child({ component: 'sweeper' })
   const queue = new Queue(SWEEP_QUEUE, { connection, prefix })
   queue.on('error', (error) => log.warn({ err: error.message }, 'sweep queue error'))
   await queue.upsertJobScheduler(SCHEDULER_ID, { every: intervalMs }, { name: SCHEDULER_ID, opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 10 }, stackTraceLimit: 1 } })
+  let lastRetentionAt = 0
   const worker = new Worker(SWEEP_QUEUE, async () => {
     const report = await sweeper.pass()
     // A few bounded pages of retention (retention/retention-pass.ts) ride on the same one-per-deployment
     // job; their failure never fails the sweep, whose wake-ups matter more.
+    // At most one step per retentionEveryMs in this process (default 10 s): a short SWEEP_INTERVAL_MS (tests,
+    // a drill) must not turn retention, counted in days, into a constant scan of the keyspace.
     let retention: unknown
     try {
-      retention = await options.retention?.step()
+      if (options.retention !== undefined && Date.now() - lastRetentionAt >= (options.retentionEveryMs ?? 10_000)) {
+        lastRetentionAt = Date.now()
+        retention = await options.retention.step()
+      }
     } catch (error) {
       log.warn({ err: error }, 'retention step failed; the next sweep retries')
     }
