@@ -1,4 +1,5 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import { API_CROUS_PREFIX } from '../facade/api-crous/routes.ts'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.ts'
@@ -37,6 +38,8 @@ export interface BuildAppOptions {
   metrics: GatewayMetrics
   /** The CROUS validity interfaces (REST and SOAP), served with the intake. */
   validity?: ValidityApi
+  /** The API CROUS façade for ESUP-SGC (src/facade/api-crous), served with the intake under /api-crous. */
+  apiCrous?: FastifyPluginAsync
 }
 
 /**
@@ -106,6 +109,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, downstreams: options.downstreams, tokens: config.adminTokens })
     await app.register(queueDashboard, { queues, tokens: config.adminTokens })
     await options.validity?.register(app)
+    if (options.apiCrous !== undefined) await app.register(options.apiCrous, { prefix: API_CROUS_PREFIX })
     await app.register(docsRoutes)
   }
   return app

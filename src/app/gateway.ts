@@ -26,6 +26,7 @@ import { closeWorkers } from '../queue/hand-back.ts'
 import { Registry } from '../registry/registry.ts'
 import { createValidityApi, type ValidityApi } from '../validity/validity-api.ts'
 import { buildApp } from './build-app.ts'
+import { apiCrousFacadePlugin } from '../facade/api-crous/mount.ts'
 
 export interface GatewayOptions {
   config: Config
@@ -132,14 +133,17 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const validity = config.role === 'worker'
     ? undefined
     : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, lookupDeadlineMs: config.redisRequestTimeoutMs, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
+  // The façade reads the real CROUS on the API side: one Izly port per process, shared with the workers.
+  if (intake !== undefined && config.apiCrousFacade.clients.length > 0) izly = await createIzlyPort(config.izly, options.izlyEndpoint)
+  const apiCrous = intake === undefined ? undefined : apiCrousFacadePlugin({ config, redis: redis.intake, registry: apiRegistry, intake, izly, logger })
   const breakerSettings = { failures: config.queue.breakerFailures, openMs: config.queue.breakerOpenMs, probeLeaseMs: config.queue.lockMs }
-  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}) })
+  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}), ...(apiCrous !== undefined ? { apiCrous } : {}) })
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
   }
 
   if (config.role !== 'api') {
-    izly = await createIzlyPort(config.izly, options.izlyEndpoint)
+    izly ??= await createIzlyPort(config.izly, options.izlyEndpoint)
     void announceIzlyTransport(izly, config.izly, logger)
     const syncs: DownstreamSync[] = [createIzlySync(izly, { ineAsIdentifier: config.izly.ineAsIdentifier })]
     if (escEndpoint !== undefined) {
