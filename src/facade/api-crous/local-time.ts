@@ -38,7 +38,9 @@ export function readSgcLocalTime (value: unknown, timeZone: string): string | un
   if (match === null) return undefined
   const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '0'] = match
   const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number(fraction.padEnd(3, '0').slice(0, 3)))
-  if (Number.isNaN(wall)) return undefined
+  // Date.UTC rolls a 13th month or a 45th day over into the next: such a value is no date.
+  const check = new Date(wall)
+  if (Number.isNaN(wall) || check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined
   // Two rounds find the offset in force at the instant itself (it differs from the guess near a DST change).
   let instant = wall - (wallClockMs(wall, timeZone) - wall)
   instant = wall - (wallClockMs(instant, timeZone) - instant)
