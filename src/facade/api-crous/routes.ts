@@ -3,7 +3,7 @@ import { matchesSecret } from '../../app/secret-match.ts'
 import { REGISTRY_RETRY_AFTER_SECONDS } from '../../intake/intake-service.ts'
 import { isRegistryUnavailable } from '../../app/registry-unavailable.ts'
 import { crousError } from './answers.ts'
-import { type FieldProblem, illFormed, isJsonObject, readCardPatch, readIdZdc, readPatchIdentifier, readRightHolder, readSmartCard } from './bodies.ts'
+import { type FieldProblem, illFormed, readCardPatch, readIdZdc, readPatchIdentifier, readRightHolder, readSmartCard } from './bodies.ts'
 import { type ApiCrousFacade, callHash, type FacadeAnswer } from './service.ts'
 import type { FacadeStore } from './store.ts'
 
@@ -23,6 +23,15 @@ export interface ApiCrousRoutesOptions {
 }
 
 export const API_CROUS_PREFIX = '/api-crous'
+
+/**
+ * Whether a request URL is one of the façade's API calls, whose path carries a right-holder key (an eppn,
+ * an INE, an e-mail): Fastify's own request lines must not log it (build-app.ts); the façade's lines name
+ * fields and codes, never a key.
+ */
+export function carriesHolderKey (url: string): boolean {
+  return url.startsWith(`${API_CROUS_PREFIX}/beforeizly/`)
+}
 const V1 = '/beforeizly/v1'
 
 /**
@@ -92,8 +101,7 @@ export function apiCrousRoutes (options: ApiCrousRoutesOptions): FastifyPluginAs
       }
       const refuse = async (request: FastifyRequest, reply: FastifyReply, errors: FieldProblem[]): Promise<FastifyReply> => {
         request.log.info({ fields: errors.map((e) => e.field) }, 'API CROUS façade: request refused')
-        const [first] = errors
-        return await reply.code(400).send({ errors: errors.map((e) => ({ code: '400', message: `${e.field} ${e.message}`, field: e.field })), ...(first === undefined ? {} : {}) })
+        return await reply.code(400).send({ errors: errors.map((e) => ({ code: '400', message: `${e.field} ${e.message}`, field: e.field })) })
       }
       const correlation = (request: FastifyRequest): string => request.id
 
@@ -183,5 +191,3 @@ function basicClient (header: string | undefined): ApiCrousClient | undefined {
   if (colon <= 0) return undefined
   return { clientId: decoded.slice(0, colon), clientSecret: decoded.slice(colon + 1) }
 }
-
-export { isJsonObject }

@@ -127,7 +127,8 @@ export function createApiCrousFacade (options: FacadeServiceOptions) {
     try {
       return { ok: true, value: await call(readDeadlineMs) }
     } catch (error) {
-      logger.info({ err: error instanceof Error ? error.message : String(error), what }, 'API CROUS façade: the real CROUS did not answer in time; answered from what the gateway holds')
+      // The code only: a message may quote what CROUS said about the holder.
+      logger.info({ code: (error as { code?: unknown }).code ?? (error instanceof Error ? error.name : 'error'), what }, 'API CROUS façade: the real CROUS did not answer in time or failed; answered from what the gateway holds')
       return { ok: false }
     }
   }

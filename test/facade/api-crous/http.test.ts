@@ -3,7 +3,9 @@
 // limit, the 503 when nothing can be stored, and one card whichever adapter met it first.
 import t from 'tap'
 import { cardEvent, crousData, csnOf } from '../../fixtures/card-events.ts'
+import { captureLogger } from '../../helpers/capture-log.ts'
 import { startTestGateway } from '../../helpers/gateway.ts'
+import { driveToRest } from '../../helpers/rest.ts'
 import { testIzly } from '../../helpers/izly.ts'
 import { privateRedis } from '../../helpers/private-redis.ts'
 import { uniquePrefix } from '../../helpers/redis.ts'
@@ -112,4 +114,19 @@ t.test('Redis unreachable: a write is a 503 (ESUP-SGC rolls back and shows an er
   const token = await gateway.app.inject({ method: 'POST', url: '/api-crous/api/oauth/token', headers: { authorization: `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString('base64')}` } })
   t.equal(token.statusCode, 503, 'no token can be stored either')
   redis.process.kill('SIGCONT')
+})
+
+t.test('the right-holder keys in the façade paths (eppn, INE) reach no log line, even at trace', async (t) => {
+  const { logger, text } = captureLogger('trace')
+  const izly = await testIzly(t)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url, role: 'all', extra, logger })
+  const sgc = new EsupSgc(gateway.app, CLIENT)
+  const eppn = 'edarcyq7741@univ-rouen.fr'
+  t.equal((await sgc.call('C1', 'GET', `/beforeizly/v1/rightholders/${eppn}`)).status, 200)
+  t.equal((await sgc.call('C3', 'PUT', `/beforeizly/v1/rightholders/${eppn}`, { body: { identifier: eppn, ine: 'QX7741ZPW', firstName: 'Eloise', email: null } })).status, 204)
+  t.equal((await sgc.call('C8', 'PATCH', `/beforeizly/v1/rightholders/${eppn}/smartcard/123456`, { headers: { uid: '04A1B2C3D4E5F6' }, body: { cancelDate: sgc.localTime(), reason: 'DP', revalidationDate: '' } })).status, 204)
+  t.equal((await sgc.call('C1', 'GET', '/beforeizly/v1/rightholders/QX7741ZPW')).status, 200)
+  await driveToRest(gateway)
+  t.ok(text().length > 0, 'the gateway logged')
+  for (const value of [eppn, 'edarcyq7741', 'QX7741ZPW', 'Eloise']) t.notOk(text().includes(value), `${value} is in no log line`)
 })
