@@ -75,19 +75,23 @@ export class FacadeStore {
   }
 
   async getHolder (identifier: string): Promise<HeldHolder | undefined> {
-    const json = await this.#bounded(this.#redis.get(this.#holderKey(identifier)), 'façade holder read')
-    return json === null ? undefined : JSON.parse(json) as HeldHolder
+    const hash = await this.#bounded(this.#redis.hgetall(this.#holderKey(identifier)), 'façade holder read')
+    if (Object.keys(hash).length === 0) return undefined
+    const held: HeldHolder = {}
+    for (const field of ['sent', 'fields', 'crous'] as const) {
+      const json = hash[field]
+      if (json !== undefined) (held as Record<string, unknown>)[field] = JSON.parse(json)
+    }
+    return held
   }
 
-  /** What ESUP-SGC wrote (C2/C3), kept beside the last CROUS answer. */
+  /** What ESUP-SGC wrote (C2/C3), kept beside the last CROUS answer (one hash, one field each: no lost update). */
   async saveSent (identifier: string, sent: Record<string, unknown>, fields: HolderFields): Promise<void> {
-    const held = await this.getHolder(identifier) ?? {}
-    await this.#bounded(this.#redis.set(this.#holderKey(identifier), JSON.stringify({ ...held, sent, fields })), 'façade holder write')
+    await this.#bounded(this.#redis.hset(this.#holderKey(identifier), { sent: JSON.stringify(sent), fields: JSON.stringify(fields) }), 'façade holder write')
   }
 
   async saveCrousAnswer (identifier: string, crous: Record<string, unknown>): Promise<void> {
-    const held = await this.getHolder(identifier) ?? {}
-    await this.#bounded(this.#redis.set(this.#holderKey(identifier), JSON.stringify({ ...held, crous })), 'façade holder write')
+    await this.#bounded(this.#redis.hset(this.#holderKey(identifier), 'crous', JSON.stringify(crous)), 'façade holder write')
   }
 
   /** C4: what was held under `from` is held under `to` from now on (with the new key in the bodies). */
@@ -97,7 +101,8 @@ export class FacadeStore {
     const transaction = this.#redis.multi()
     if (held !== undefined) {
       const renamed: HeldHolder = { ...held, ...(held.sent === undefined ? {} : { sent: { ...held.sent, identifier: to } }), ...(held.crous === undefined ? {} : { crous: { ...held.crous, identifier: to } }) }
-      transaction.set(this.#holderKey(to), JSON.stringify(renamed)).del(this.#holderKey(from))
+      const fields = Object.fromEntries(Object.entries(renamed).map(([field, value]) => [field, JSON.stringify(value)]))
+      transaction.del(this.#holderKey(to)).hset(this.#holderKey(to), fields).del(this.#holderKey(from))
     }
     if (cards.length > 0) transaction.sadd(this.#cardsKey(to), ...cards).del(this.#cardsKey(from))
     await this.#bounded(transaction.exec(), 'façade holder move')
