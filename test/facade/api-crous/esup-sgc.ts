@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { writeSgcLocalTime } from '../../../src/facade/api-crous/local-time.ts'
+import { validateApiCrousRequest } from '../../helpers/api-crous-contract.ts'
 
 /**
  * A stand-in for ESUP-SGC's ApiCrousService as a test drives the façade: the token flow (re-authenticate
@@ -14,6 +15,8 @@ export class EsupSgc {
   readonly timeZone: string
   token: string | null = null
   readonly log: Array<{ call: string, method: string, path: string, status: number }> = []
+  /** Requests that break openapi/api-crous-v1.yaml (ESUP-SGC's wire format as the project describes it); C9 is not in it. */
+  readonly contractErrors: string[] = []
 
   constructor (app: FastifyInstance, options: { clientId: string, clientSecret: string, timeZone?: string }) {
     this.app = app
@@ -34,6 +37,11 @@ export class EsupSgc {
 
   /** One API call; a 401/403 triggers one re-authentication and one retry. */
   async call (call: string, method: string, path: string, options: { body?: unknown, headers?: Record<string, string> } = {}): Promise<{ status: number, body: any }> {
+    if (call !== 'C9') {
+      const headers: Record<string, string> = { 'content-type': 'application/json', authorization: 'Bearer x', ...options.headers }
+      const checked = await validateApiCrousRequest({ method, path, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) })
+      for (const error of checked.errors) this.contractErrors.push(`${call} ${method} (${checked.operationId}): ${error}`)
+    }
     for (let attempt = 0; ; attempt++) {
       const response = await this.app.inject({
         method: method as 'GET',

@@ -59,6 +59,7 @@ for (const mode of MODES) {
     const attention = await api.admin('GET', '/admin/v1/attention')
     t.equal(attention.body.count, 0, 'nothing waits for an operator')
     for (const run of runs) checkFinal(t, izly, run, mode, callsBefore)
+    t.same(sgc.contractErrors, [], 'every request the replay sent follows openapi/api-crous-v1.yaml')
   })
 }
 
