@@ -13,6 +13,7 @@ import type { Registry } from '../registry/registry.ts'
 import type { DownstreamName } from '../domain/downstream.ts'
 import type { ValidityApi } from '../validity/validity-api.ts'
 import { adminRoutes } from './admin-routes.ts'
+import { consoleRoutes } from './console/console-routes.ts'
 import { docsRoutes } from './docs-routes.ts'
 import { healthRoutes } from './health-routes.ts'
 import { metricsRoutes } from './metrics-routes.ts'
@@ -108,8 +109,9 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       batchBodyLimitBytes: config.batchBodyLimitBytes,
       maxAheadSeconds: config.occurredAtMaxAheadSeconds,
     }))
-    await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, downstreams: options.downstreams, tokens: config.adminTokens })
+    await app.register(adminRoutes, { prefix: '/admin/v1', registry, queues, downstreams: options.downstreams, tokens: config.adminOperators, timeZone: config.validity.timeZone })
     await app.register(queueDashboard, { queues, tokens: config.adminTokens })
+    await app.register(consoleRoutes)
     await options.validity?.register(app)
     if (options.apiCrous !== undefined) await app.register(options.apiCrous, { prefix: API_CROUS_PREFIX })
     await app.register(docsRoutes)

@@ -105,6 +105,7 @@ export async function startDemo (config: Config, logger: Logger): Promise<Demo |
         'Replay an ESUP-SGC disable through the API CROUS façade while the Izly simulator is down, then up:',
         `  ${DEMO_VARIABLE}=${Buffer.from(JSON.stringify(info)).toString('base64url')} npm run demo:esup-sgc`,
         `Health:  ${gatewayUrl ?? ''}/health/ready    Metrics: ${gatewayUrl ?? ''}/metrics`,
+        `Console: ${gatewayUrl ?? ''}/admin/console  (log in with the admin token)    Queues: ${gatewayUrl ?? ''}/admin/queues`,
         `Validity (CROUS, see the README):  curl -H 'X-API-Key: ${config.crousApiKeyGenerated ? crousApiKey : '<one of CROUS_API_KEYS>'}' ${gatewayUrl ?? ''}/crous/v1/cards/<csn|idZdc|escn>/validity    WSDL: ${gatewayUrl ?? ''}/crous/v1/soap?wsdl`,
         '',
       ]
