@@ -120,7 +120,7 @@ export function loadConfig (env: Env = process.env): Config {
       routerCacheEntries: integer(read, 'ROUTER_STATUS_CACHE_ENTRIES', 10_000, 1, 10_000_000),
       soapMaxBodyBytes: integer(read, 'SOAP_MAX_BODY_BYTES', 16 * 1024, 1024, 1024 * 1024),
       soapMaxDepth: integer(read, 'SOAP_MAX_DEPTH', 32, 8, 256),
-      timeZone: timeZone(read),
+      timeZone: timeZone(read, 'VALIDITY_TIME_ZONE'),
       publicBaseUrl: optionalUrl(read, 'PUBLIC_BASE_URL')?.replace(/\/+$/, ''),
       publicHosts: publicHosts(read),
     },
@@ -298,7 +298,7 @@ function escToken (read: Reader, escUrl: string | undefined): string | undefined
   return raw
 }
 
-function timeZone (read: Reader, name = 'VALIDITY_TIME_ZONE'): string {
+function timeZone (read: Reader, name: string): string {
   const raw = read(name) ?? 'Europe/Paris'
   try {
     // Throws a RangeError for a zone the runtime does not know.
