@@ -130,3 +130,20 @@ t.test('the right-holder keys in the façade paths (eppn, INE) reach no log line
   t.ok(text().length > 0, 'the gateway logged')
   for (const value of [eppn, 'edarcyq7741', 'QX7741ZPW', 'Eloise']) t.notOk(text().includes(value), `${value} is in no log line`)
 })
+
+t.test('C1: the real CROUS within FACADE_READ_DEADLINE_MS, else what the gateway holds (dates as ESUP-SGC local time)', async (t) => {
+  const izly = await testIzly(t)
+  const gateway = await startTestGateway(t, { izlyEndpoint: izly.url, role: 'api', extra })
+  const sgc = new EsupSgc(gateway.app, CLIENT)
+  const id = 'slow-crous@univ.fr'
+  izly.patchHolder(id, { rightHolder: { identifier: id, firstName: 'FROM-CROUS', dueDate: '2027-08-31T21:59:59.000Z', idCompanyRate: 2, idRate: 11 } })
+  const live = await sgc.call('C1', 'GET', `/beforeizly/v1/rightholders/${id}`)
+  t.match(live, { status: 200, body: { identifier: id, firstName: 'FROM-CROUS', dueDate: '2027-08-31T23:59:59.000Z', idCompanyRate: 2, accountStatus: 'ACTIF' } }, 'CROUS up: its answer')
+  izly.setLatency(1500)
+  const cached = await sgc.call('C1', 'GET', `/beforeizly/v1/rightholders/${id}`)
+  t.match(cached, { status: 200, body: { firstName: 'FROM-CROUS' } }, 'CROUS past the deadline: the last CROUS answer')
+  t.equal((await sgc.call('C3', 'PUT', `/beforeizly/v1/rightholders/${id}`, { body: { identifier: id, firstName: 'FROM-SGC', idCompanyRate: 2, idRate: 11 } })).status, 204)
+  t.match(await sgc.call('C1', 'GET', `/beforeizly/v1/rightholders/${id}`), { status: 200, body: { firstName: 'FROM-SGC' } }, 'then the last body ESUP-SGC wrote')
+  t.same((await sgc.call('C1', 'GET', '/beforeizly/v1/rightholders/never-seen@univ.fr')).body, { identifier: 'never-seen@univ.fr' }, 'nothing held: the minimal body, never a 404')
+  izly.setLatency(0)
+})
