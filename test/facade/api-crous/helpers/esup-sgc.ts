@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { writeSgcLocalTime } from '../../../src/facade/api-crous/local-time.ts'
-import { validateApiCrousRequest } from '../../helpers/api-crous-contract.ts'
+import { writeSgcLocalTime } from '../../../../src/facade/api-crous/local-time.ts'
+import { validateApiCrousRequest } from '../../../helpers/api-crous-contract.ts'
 
 /**
  * A stand-in for ESUP-SGC's ApiCrousService as a test drives the façade: the token flow (re-authenticate

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Test } from 'tap'
-import type { IzlySimulator } from '../../../src/simulators/izly/server.ts'
-import { readSgcLocalTime } from '../../../src/facade/api-crous/local-time.ts'
+import type { IzlySimulator } from '../../../../src/simulators/izly/server.ts'
+import { readSgcLocalTime } from '../../../../src/facade/api-crous/local-time.ts'
 import { EsupSgc, esupSgcBlocked, esupSgcWouldUpdate, randomCsn, randomDigits } from './esup-sgc.ts'
 
 /** One ESUP-SGC flow of esup-sgc-dropin.md §2.3, as data (test/fixtures/esup-sgc/flows/crous/*.json). */
@@ -35,7 +35,7 @@ export type Step =
   | { do: 'oppose', reason: string }
   | { do: 'call', call: string, method: string, path: string, body?: unknown, expect: number[], expectWhenPeerOut?: number[], expectBody?: unknown, newKey?: string }
 
-export const FLOWS_DIR = new URL('../../fixtures/esup-sgc/flows/crous/', import.meta.url).pathname
+export const FLOWS_DIR = new URL('../../../fixtures/esup-sgc/flows/crous/', import.meta.url).pathname
 
 export function loadFlows (): Array<{ file: string, flow: Flow }> {
   return readdirSync(FLOWS_DIR).filter((file) => file.endsWith('.json')).sort()

@@ -1,20 +1,20 @@
-// The ESUP-SGC replay (issue 10): every flow of esup-sgc-dropin.md §2.3, written as data, sent to the API
+// The ESUP-SGC replay (issue 10), run by replay-*.test.ts (two peer modes per file, so each stays well within
+// tap's per-file timeout on a loaded machine): every flow of esup-sgc-dropin.md §2.3, written as data, sent to the API
 // CROUS façade as ESUP-SGC sends it, with the real peer (the Izly simulator, both transports) up, down,
 // slow and answering each error class. Every answer must let ESUP-SGC commit and send its next call; once
 // the peer is back and the gateway at rest, the simulator must hold what the flow asked for.
-import t, { type Test } from 'tap'
-import { startTestGateway } from '../../helpers/gateway.ts'
-import { callsFor, forEachIzlyTransport, testIzly, type TestIzly } from '../../helpers/izly.ts'
-import { uniquePrefix } from '../../helpers/redis.ts'
-import { driveToRest } from '../../helpers/rest.ts'
-import { readSgcLocalTime } from '../../../src/facade/api-crous/local-time.ts'
+import type { Test } from 'tap'
+import { startTestGateway } from '../../../helpers/gateway.ts'
+import { callsFor, forEachIzlyTransport, testIzly, type TestIzly } from '../../../helpers/izly.ts'
+import { uniquePrefix } from '../../../helpers/redis.ts'
+import { driveToRest } from '../../../helpers/rest.ts'
+import { readSgcLocalTime } from '../../../../src/facade/api-crous/local-time.ts'
 import { EsupSgc } from './esup-sgc.ts'
 import { FlowRun, loadFlows, runSteps } from './flows.ts'
 
 export const CLIENT = { clientId: 'esup-sgc', clientSecret: 'esup-sgc-test-secret-0123' }
 
-type Mode = 'up' | 'down' | 'slow' | 'http503' | 'http500' | 'e404' | 'e422' | 'e423'
-const MODES: Mode[] = (process.env.FACADE_REPLAY_MODES?.split(',') as Mode[] | undefined) ?? ['up', 'down', 'slow', 'http503', 'http500', 'e404', 'e422', 'e423']
+export type Mode = 'up' | 'down' | 'slow' | 'http503' | 'http500' | 'e404' | 'e422' | 'e423'
 
 function applyMode (izly: TestIzly, mode: Mode): void {
   if (mode === 'down') izly.setOutage('reset')
@@ -34,7 +34,13 @@ function restore (izly: TestIzly): void {
 
 const flows = loadFlows()
 
-for (const mode of MODES) {
+/** The replay with the peer in each of `modes` (FACADE_REPLAY_MODES, comma-separated, keeps only those it names). */
+export function replay (t: Test, modes: Mode[]): void {
+  const only = process.env.FACADE_REPLAY_MODES?.split(',')
+  for (const mode of modes.filter((candidate) => only === undefined || only.includes(candidate))) replayMode(t, mode)
+}
+
+function replayMode (t: Test, mode: Mode): void {
   forEachIzlyTransport(t, `ESUP-SGC replay, CROUS ${mode}`, async (t, transport) => {
     const izly = await testIzly(t, transport)
     const prefix = uniquePrefix()
