@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify'
 import { API_CROUS_PREFIX, carriesHolderKey } from '../facade/api-crous/routes.ts'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
@@ -61,7 +61,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     // Every log line of a request carries its id; the SGC's eventId is added where known.
     requestIdHeader: 'x-request-id',
     // The API CROUS façade's paths carry a right-holder key (an eppn, an INE): its requests are not logged by URL.
-    disableRequestLogging: (request) => carriesHolderKey(request.url ?? ''),
+    logController: new LogController({ disableRequestLogging: (request: { url?: string }) => carriesHolderKey(request.url ?? '') }),
     // The small limit everywhere; the batch route alone raises it (sgc-routes.ts).
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
