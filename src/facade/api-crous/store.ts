@@ -28,6 +28,15 @@ export interface FacadeStoreOptions {
   tokenTtlSeconds: number
 }
 
+/**
+ * The Redis keys the façade holds about one right-holder key (an eppn, an INE, a crousIdentifier): what a
+ * holder's erasure must delete besides the registry's keys.
+ */
+export function apiCrousHolderKeys (prefix: string, pseudonymKey: string, identifier: string): string[] {
+  const holder = pseudonymiser(pseudonymKey, 'holder-key')(identifier)
+  return [`${prefix}:facade-crous:holder:${holder}`, `${prefix}:facade-crous:holder-cards:${holder}`]
+}
+
 export class FacadeStore {
   readonly #redis: Redis
   readonly #prefix: string
@@ -51,6 +60,7 @@ export class FacadeStore {
     return `${this.#prefix}:token:${createHash('sha256').update(token).digest('hex')}`
   }
 
+  // Named as apiCrousHolderKeys names them.
   #holderKey (identifier: string): string {
     return `${this.#prefix}:holder:${this.#holder(identifier)}`
   }
