@@ -5,7 +5,7 @@
 import { DEMO_VARIABLE, type DemoInfo } from '../src/app/demo.ts'
 import { signBody } from '../src/intake/signature.ts'
 
-function readDemo (): Required<DemoInfo> {
+function readDemo (): Required<Omit<DemoInfo, 'crousClientId' | 'crousClientSecret'>> {
   const raw = process.env[DEMO_VARIABLE]
   let info: DemoInfo | undefined
   try {

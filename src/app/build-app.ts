@@ -1,4 +1,5 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify'
+import { API_CROUS_PREFIX, carriesHolderKey } from '../facade/api-crous/routes.ts'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../config/config.ts'
@@ -14,6 +15,7 @@ import type { DownstreamName } from '../domain/downstream.ts'
 import type { ValidityApi } from '../validity/validity-api.ts'
 import type { HolderErasureResult } from '../retention/holder-erasure.ts'
 import { ESC_FACADE_BASE, type EscFacade } from '../facade/esc-router/esc-facade.ts'
+import { carriesPersonIdentifier } from '../facade/esc-router/routes.ts'
 import { sendFacadeFrameworkError } from '../facade/esc-router/error-body.ts'
 import { adminRoutes } from './admin-routes.ts'
 import { consoleRoutes } from './console/console-routes.ts'
@@ -48,6 +50,8 @@ export interface BuildAppOptions {
   tracing?: Tracing
   /** ESUP-SGC's ESC Router façade (src/facade/esc-router), served with the intake. */
   escFacade?: EscFacade
+  /** The API CROUS façade for ESUP-SGC (src/facade/api-crous), served with the intake under /api-crous. */
+  apiCrous?: FastifyPluginAsync
 }
 
 /**
@@ -67,6 +71,8 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     loggerInstance: options.logger as unknown as FastifyBaseLogger,
     // Every log line of a request carries its id; the SGC's eventId is added where known.
     requestIdHeader: 'x-request-id',
+    // The façades' paths carry a right-holder key (an eppn, an INE, an ESI): their requests are not logged by URL.
+    logController: new LogController({ disableRequestLogging: (request: { url?: string }) => carriesHolderKey(request.url ?? '') || carriesPersonIdentifier(request.url ?? '') }),
     // The small limit everywhere; the batch route alone raises it (sgc-routes.ts).
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
@@ -133,6 +139,7 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     await app.register(consoleRoutes)
     await options.validity?.register(app)
     await options.escFacade?.register(app)
+    if (options.apiCrous !== undefined) await app.register(options.apiCrous, { prefix: API_CROUS_PREFIX })
     await app.register(docsRoutes)
   }
   return app

@@ -21,6 +21,9 @@ export interface DemoInfo {
   secret?: string
   adminToken?: string
   crousApiKey?: string
+  /** The API CROUS façade's client (SGC_CROUS_CLIENTS), when generated for the demo. */
+  crousClientId?: string
+  crousClientSecret?: string
 }
 
 /** The demo's institution at the ESC simulator, when ESC_PIC does not name one. */
@@ -70,6 +73,7 @@ export async function startDemo (config: Config, logger: Logger): Promise<Demo |
       const adminToken = config.adminTokens[0] ?? ''
       const crousApiKey = config.crousApiKeys[0] ?? ''
       const soapUser = config.crousSoapUsers[0]
+      const facadeClient = config.apiCrousFacade.clients[0]
       const info: DemoInfo = {
         gatewayUrl: gatewayUrl ?? '',
         izlyControlUrl: simulator.controlUrl,
@@ -77,6 +81,7 @@ export async function startDemo (config: Config, logger: Logger): Promise<Demo |
         ...(config.sgcSecretGenerated ? { secret } : {}),
         ...(config.adminTokenGenerated ? { adminToken } : {}),
         ...(config.crousApiKeyGenerated ? { crousApiKey } : {}),
+        ...(facadeClient !== undefined && config.apiCrousFacade.clientGenerated ? { crousClientId: facadeClient.clientId, crousClientSecret: facadeClient.clientSecret } : {}),
       }
       const lines = [
         '',
@@ -91,10 +96,15 @@ export async function startDemo (config: Config, logger: Logger): Promise<Demo |
         config.adminTokenGenerated ? `  admin token      ${adminToken}  (generated; set ADMIN_TOKENS to choose)` : '  admin token      from ADMIN_TOKENS',
         config.crousApiKeyGenerated ? `  CROUS API key    ${crousApiKey}  (generated; set CROUS_API_KEYS to choose)` : '  CROUS API key    from CROUS_API_KEYS',
         config.crousSoapUserGenerated ? `  CROUS SOAP user  ${soapUser?.user ?? ''} / ${soapUser?.password ?? ''}  (generated; set CROUS_SOAP_USERS to choose)` : '  CROUS SOAP user  from CROUS_SOAP_USERS',
+        facadeClient === undefined
+          ? '  API CROUS façade off (set SGC_CROUS_CLIENTS to serve ESUP-SGC)'
+          : `  API CROUS façade ${gatewayUrl ?? ''}/api-crous  (ESUP-SGC apiCrousService webUrl = accessUrl; clientId ${facadeClient.clientId}, clientSecret ${config.apiCrousFacade.clientGenerated ? `${facadeClient.clientSecret}  (generated; set SGC_CROUS_CLIENTS to choose)` : 'from SGC_CROUS_CLIENTS'})`,
         config.pseudonymKeyGenerated ? '  pseudonym key    generated for this run (set PSEUDONYM_KEY to keep holder keys and person references across restarts)' : '  pseudonym key    from PSEUDONYM_KEY',
         '',
         'Try it (posts a signed ENABLED then DISABLED/LOST event and shows what Izly received), in another terminal:',
         `  ${DEMO_VARIABLE}=${Buffer.from(JSON.stringify(info)).toString('base64url')} npm run demo:opposition`,
+        'Replay an ESUP-SGC disable through the API CROUS façade while the Izly simulator is down, then up:',
+        `  ${DEMO_VARIABLE}=${Buffer.from(JSON.stringify(info)).toString('base64url')} npm run demo:esup-sgc`,
         `Health:  ${gatewayUrl ?? ''}/health/ready    Metrics: ${gatewayUrl ?? ''}/metrics`,
         `Console: ${gatewayUrl ?? ''}/admin/console  (log in with the admin token)    Queues: ${gatewayUrl ?? ''}/admin/queues`,
         `Validity (CROUS, see the README):  curl -H 'X-API-Key: ${config.crousApiKeyGenerated ? crousApiKey : '<one of CROUS_API_KEYS>'}' ${gatewayUrl ?? ''}/crous/v1/cards/<csn|idZdc|escn>/validity    WSDL: ${gatewayUrl ?? ''}/crous/v1/soap?wsdl`,

@@ -33,6 +33,8 @@ import { createValidityApi, type ValidityApi } from '../validity/validity-api.ts
 import { buildApp } from './build-app.ts'
 import { createEscFacade, type EscFacade } from '../facade/esc-router/esc-facade.ts'
 import { personStoreHolderKeys } from '../facade/esc-router/person-store.ts'
+import { apiCrousHolderKeys } from '../facade/api-crous/store.ts'
+import { apiCrousFacadePlugin } from '../facade/api-crous/mount.ts'
 
 export interface GatewayOptions {
   config: Config
@@ -138,7 +140,12 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const now = options.now ?? Date.now
   // What the façades keep about a holder outside the registry goes with the holder's cards.
   const facadeKeys = personStoreHolderKeys(config.queue.prefix, config.pseudonymKey)
-  const extraHolderKeys: HolderKeysHook = async (holder) => [...await facadeKeys(holder), ...await options.extraHolderKeys?.(holder) ?? []]
+  const extraHolderKeys: HolderKeysHook = async (holder) => [
+    ...await facadeKeys(holder),
+    // The API CROUS façade files a holder under whichever key ESUP-SGC used in its paths.
+    ...new Set(holder.records.flatMap(({ holder: { eppn, ine, crousIdentifier } }) => [eppn, ine, crousIdentifier].filter((key): key is string => key !== undefined && key !== '').flatMap((key) => apiCrousHolderKeys(config.queue.prefix, config.pseudonymKey, key)))),
+    ...await options.extraHolderKeys?.(holder) ?? [],
+  ]
   const idempotencyMs = config.retention.idempotencyDays * 86_400_000
   const apiRegistry = new Registry({ redis: redis.intake, keys, downstreams, idempotencyMs, now })
   const workerRegistry = new Registry({ redis: redis.worker, keys, downstreams, idempotencyMs, now })
@@ -166,14 +173,17 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const escFacade: EscFacade | undefined = intake === undefined
     ? undefined
     : createEscFacade({ config, intake, registry: apiRegistry, redis: redis.intake, router: escEndpoint })
+  // The façade reads the real CROUS on the API side: one Izly port per process, shared with the workers.
+  if (intake !== undefined && config.apiCrousFacade.clients.length > 0) izly = await createIzlyPort(config.izly, options.izlyEndpoint)
+  const apiCrous = intake === undefined ? undefined : apiCrousFacadePlugin({ config, redis: redis.intake, registry: apiRegistry, intake, izly, logger })
   const breakerSettings = { failures: config.queue.breakerFailures, openMs: config.queue.breakerOpenMs, probeLeaseMs: config.queue.lockMs }
-  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, tracing, ...(validity !== undefined ? { validity } : {}), ...(erasure !== undefined ? { erasure } : {}), ...(escFacade !== undefined ? { escFacade } : {}) })
+  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, tracing, ...(validity !== undefined ? { validity } : {}), ...(erasure !== undefined ? { erasure } : {}), ...(escFacade !== undefined ? { escFacade } : {}), ...(apiCrous !== undefined ? { apiCrous } : {}) })
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
   }
 
   if (config.role !== 'api') {
-    izly = await createIzlyPort(config.izly, options.izlyEndpoint)
+    izly ??= await createIzlyPort(config.izly, options.izlyEndpoint)
     void announceIzlyTransport(izly, config.izly, logger)
     const syncs: DownstreamSync[] = [createIzlySync(tracing.port(izly, 'izly'), { ineAsIdentifier: config.izly.ineAsIdentifier })]
     if (escEndpoint !== undefined) {

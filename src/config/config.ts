@@ -167,6 +167,22 @@ export interface EscFacadeConfig {
   keysGenerated: boolean
 }
 
+/** The API CROUS façade for an unmodified ESUP-SGC (SPEC §11); served only when a client is configured. */
+export interface ApiCrousFacadeConfig {
+  /** SGC_CROUS_CLIENTS: `clientId:clientSecret` pairs, comma-separated (ESUP-SGC's apiCrousService.clientId/clientSecret). None: the façade is off. */
+  clients: ReadonlyArray<{ clientId: string, clientSecret: string }>
+  /** True when the demo generated the client (printed at start). */
+  clientGenerated: boolean
+  /** SGC_TIME_ZONE: the zone of ESUP-SGC's JVM, whose local time it writes with a fake `Z`. Default Europe/Paris. */
+  timeZone: string
+  /** FACADE_READ_DEADLINE_MS: how long a façade read waits for the real CROUS before answering from what the gateway holds. Default 2000. */
+  readDeadlineMs: number
+  /** FACADE_TOKEN_TTL_SECONDS: lifetime of the tokens the façade issues. Default 3600. */
+  tokenTtlSeconds: number
+  /** FACADE_BODY_LIMIT_BYTES: largest façade request body. Default 16384 (a real one is under 1 KiB). */
+  bodyLimitBytes: number
+}
+
 export interface Config {
   port: number
   host: string
@@ -195,6 +211,7 @@ export interface Config {
   crousApiKeyGenerated: boolean
   crousSoapUserGenerated: boolean
   validity: ValidityConfig
+  apiCrousFacade: ApiCrousFacadeConfig
   /** The tokens of ADMIN_TOKENS alone (the queue dashboard's check). */
   adminTokens: readonly string[]
   /** ADMIN_TOKENS: `name:token` pairs; the name is recorded with every admin action (config/admin-tokens.ts). */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { ESC_CARD_TYPES, type EscCardType, isPic } from '../domain/esc-identifiers.ts'
-import type { Config, EscOnDisable, GatewayRole, IzlyConfig } from './config.ts'
+import type { ApiCrousFacadeConfig, Config, EscOnDisable, GatewayRole, IzlyConfig } from './config.ts'
 import { type AdminToken, parseAdminTokens } from './admin-tokens.ts'
 import { loadRedisConfig } from './redis-config.ts'
 
@@ -127,10 +127,11 @@ export function loadConfig (env: Env = process.env): Config {
       routerCacheEntries: integer(read, 'ROUTER_STATUS_CACHE_ENTRIES', 10_000, 1, 10_000_000),
       soapMaxBodyBytes: integer(read, 'SOAP_MAX_BODY_BYTES', 16 * 1024, 1024, 1024 * 1024),
       soapMaxDepth: integer(read, 'SOAP_MAX_DEPTH', 32, 8, 256),
-      timeZone: timeZone(read),
+      timeZone: timeZone(read, 'VALIDITY_TIME_ZONE'),
       publicBaseUrl: optionalUrl(read, 'PUBLIC_BASE_URL')?.replace(/\/+$/, ''),
       publicHosts: publicHosts(read),
     },
+    apiCrousFacade: apiCrousFacade(read, generate),
     adminTokens,
     adminOperators,
     adminTokenGenerated,
@@ -323,15 +324,39 @@ function escToken (read: Reader, escUrl: string | undefined): string | undefined
   return raw
 }
 
-function timeZone (read: Reader): string {
-  const raw = read('VALIDITY_TIME_ZONE') ?? 'Europe/Paris'
+function timeZone (read: Reader, name: string): string {
+  const raw = read(name) ?? 'Europe/Paris'
   try {
     // Throws a RangeError for a zone the runtime does not know.
     new Intl.DateTimeFormat('en-CA', { timeZone: raw })
   } catch {
-    throw new ConfigError('VALIDITY_TIME_ZONE', `not an IANA time zone: "${raw}"`)
+    throw new ConfigError(name, `not an IANA time zone: "${raw}"`)
   }
   return raw
+}
+
+/** The API CROUS façade: on with SGC_CROUS_CLIENTS (the bare demo generates one client). */
+function apiCrousFacade (read: Reader, generate: boolean): ApiCrousFacadeConfig {
+  const clients = list(read('SGC_CROUS_CLIENTS')).map((pair) => {
+    const colon = pair.indexOf(':')
+    if (colon <= 0 || colon === pair.length - 1) throw new ConfigError('SGC_CROUS_CLIENTS', 'expected clientId:clientSecret pairs separated by commas')
+    const client = { clientId: pair.slice(0, colon), clientSecret: pair.slice(colon + 1) }
+    if (client.clientSecret.length < 16) throw new ConfigError('SGC_CROUS_CLIENTS', `the secret of client "${client.clientId}" must be at least 16 characters`)
+    return client
+  })
+  const ids = clients.map(({ clientId }) => clientId)
+  const repeated = ids.find((id, index) => ids.indexOf(id) !== index)
+  if (repeated !== undefined) throw new ConfigError('SGC_CROUS_CLIENTS', `client "${repeated}" is listed twice`)
+  const clientGenerated = clients.length === 0 && generate
+  if (clientGenerated) clients.push({ clientId: 'esup-sgc-demo', clientSecret: randomBytes(18).toString('base64url') })
+  return {
+    clients,
+    clientGenerated,
+    timeZone: timeZone(read, 'SGC_TIME_ZONE'),
+    readDeadlineMs: integer(read, 'FACADE_READ_DEADLINE_MS', 2000, 50, 25_000),
+    tokenTtlSeconds: integer(read, 'FACADE_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
+    bodyLimitBytes: integer(read, 'FACADE_BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
+  }
 }
 
 function prefix (read: Reader): string {

@@ -20,6 +20,8 @@ export const KEY_FAMILIES: ReadonlyArray<{ family: string, erasure: string }> = 
   { family: 'bull:<downstream>-<lane>:card-<cardId> (job hash, logs)', erasure: 'removed (only finished or failed jobs can be left: a job in flight is pending work)' },
   { family: 'erased:<cardId>', erasure: 'written: the tombstone (state, versions, counts, times; nothing about the person)' },
   { family: 'event:<eventId>', erasure: 'kept until its own expiry (IDEMPOTENCY_RETENTION_DAYS): a fingerprint and the card id, so an SGC resend is still a duplicate, never a new card' },
+  { family: 'facade-crous:holder|holder-cards:<hash of the holder key>', erasure: 'deleted for each key the holder is filed under (eppn, INE, crousIdentifier): the API CROUS façade\'s last RightHolder ESUP-SGC wrote (names, e-mail, birth date) and the card ids' },
+  { family: 'facade-crous:token:<sha256>', erasure: 'untouched: a token the façade issued, about no person (expires by itself)' },
   { family: 'esc-facade:person|person-cards:<hash of ESI>', erasure: 'deleted with the cards whose holder has that ESI (the ESC façade\'s last PersonUpdateView: name, e-mail)' },
   { family: 'breaker*, sweep-stats, wss-nonce, retention:cursor, bull:sweep', erasure: 'untouched: nothing about cards or people' },
 ]

@@ -13,6 +13,7 @@ import { waitFor } from '../helpers/wait.ts'
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url))
 const DEMO_SCRIPT = fileURLToPath(new URL('../../scripts/demo-opposition.ts', import.meta.url))
+const DEMO_ESUP_SGC_SCRIPT = fileURLToPath(new URL('../../scripts/demo-esup-sgc.ts', import.meta.url))
 
 /** The environment of a fresh shell: none of the gateway's variables. */
 function bareEnv (extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -58,6 +59,15 @@ t.test('the bare demo prints its generated credentials once, logs none of them a
   t.equal(code, 0, `demo:opposition succeeds (${output.slice(0, 400)})`)
   t.match(output, /OpposeSmartCard for idZdc \d+ with reason DP/)
   t.match(output, /"valid":false/)
+
+  // demo:esup-sgc: an ESUP-SGC disable through the API CROUS façade, the Izly simulator down, then up.
+  const esup = spawn(process.execPath, [DEMO_ESUP_SGC_SCRIPT], { env: bareEnv({ [DEMO_VARIABLE]: encoded }), stdio: ['ignore', 'pipe', 'pipe'] })
+  let esupOutput = ''
+  esup.stdout.on('data', (chunk: Buffer) => { esupOutput += chunk.toString() })
+  esup.stderr.on('data', (chunk: Buffer) => { esupOutput += chunk.toString() })
+  t.equal(await new Promise<number | null>((resolve) => esup.once('exit', (exitCode) => resolve(exitCode))), 0, `demo:esup-sgc succeeds (${esupOutput.slice(0, 400)})`)
+  t.match(esupOutput, /C8 PATCH \S+ -> 204/, 'the opposition is answered 204 while Izly is down')
+  t.match(esupOutput, /OpposeSmartCard for idZdc \d+ with reason DP/, 'and reaches Izly once it is back')
 
   demo.kill('SIGTERM')
   await exited

@@ -38,7 +38,7 @@ async function closedLoop (job: ClosedLoadJob): Promise<ClosedLoadResult> {
   const variants = job.paths?.length ?? job.bodies.length
   const requests = variants * (job.repeat ?? 1)
   const method = job.method ?? 'POST'
-  const headers = job.headers === undefined ? undefined : { ...(method === 'POST' ? { 'content-type': 'application/json' } : {}), ...job.headers }
+  const headers = job.headers === undefined ? undefined : { ...(method !== 'GET' ? { 'content-type': 'application/json' } : {}), ...job.headers }
   const latenciesMs = new Array<number>(requests)
   let next = 0
   const eluStart = performance.eventLoopUtilization()
@@ -54,7 +54,7 @@ async function closedLoop (job: ClosedLoadJob): Promise<ClosedLoadResult> {
         method,
         path: job.paths?.[variant] ?? job.path,
         headers: headersFor(job.signatures[variant] ?? '', headers),
-        ...(method === 'POST' ? { body: job.bodies[variant] } : {}),
+        ...(method !== 'GET' ? { body: job.bodies[variant] } : {}),
       })
       const text = await response.body.text()
       latenciesMs[index] = performance.now() - t0

@@ -15,7 +15,7 @@ export interface ClosedLoadJob {
   /** Send the bodies this many times over (only for servers that do not care about duplicates). @defaultValue 1 */
   repeat?: number
   /** @defaultValue 'POST' */
-  method?: 'GET' | 'POST'
+  method?: 'GET' | 'POST' | 'PATCH'
   /** One path per request, used in turn instead of `path` (GET runs have no bodies: these set the count). */
   paths?: string[]
   /** Headers sent with every request, on top of (or instead of) the JSON content type. */

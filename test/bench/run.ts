@@ -11,7 +11,7 @@
  * 6 oppositions drained by one worker process over each Izly transport, 7 /health/live under hostile bodies,
  * 8 scale-out over 1, 2 and 4 worker processes, see scale-out-bench.ts, 9 intake and validity with Izly
  * up vs down with 20,000 pending: outage-bench.ts, 10 ESC Router façade write latency, router up and down:
- * esc-facade-bench.ts),
+ * esc-facade-bench.ts, 11 API CROUS façade write latency with Izly up and down: facade-bench.ts),
  * e.g. under --cpu-prof.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -31,6 +31,7 @@ import { benchIzlyTransports } from './izly-transport-bench.ts'
 import { benchHostileBodies } from './hostile-body-bench.ts'
 import { benchOutage } from './outage-bench.ts'
 import { benchValidity } from './validity-bench.ts'
+import { benchFacade } from './facade-bench.ts'
 import { benchScaleOut } from './scale-out-bench.ts'
 import { benchEvent, benchIdZdc, izlySeedOf, range, signAll } from './events.ts'
 import { LoadClient } from './load-client.ts'
@@ -39,7 +40,7 @@ import { machineLine, percentile, type ProbeResult, type Row, renderResults, ren
 
 const SCALE = process.env.BENCH_QUICK === '1' ? 0.1 : 1
 const scaled = (count: number): number => Math.max(1, Math.round(count * SCALE))
-const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5,6,7,8,9,10').split(',').map((phase) => phase.trim()))
+const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5,6,7,8,9,10,11').split(',').map((phase) => phase.trim()))
 
 const SINGLE = { warmup: scaled(2_000), requests: scaled(20_000), concurrency: 64, connections: 32 }
 const BATCH = {
@@ -104,6 +105,11 @@ async function main (): Promise<void> {
     if (PHASES.has('8')) await scaleOut()
     if (PHASES.has('9')) await outage(redis, load)
     if (PHASES.has('10')) await escFacade()
+    if (PHASES.has('11')) {
+      console.log('phase 11: API CROUS façade C8 latency, Izly up and down; baseline bare Fastify doing the same Redis work')
+      await waitForQuiet(quietBudget)
+      rows.push(...await benchFacade())
+    }
   } finally {
     await bare.close()
     await load.close()

@@ -18,6 +18,11 @@ import type { RouterReads } from './router-reads.ts'
 /** Where the façade hangs: ESUP-SGC's `europeanStudentCardService.webUrl` is `https://<gateway>` + this. */
 export const ESC_FACADE_BASE = '/esc-router/api/v2'
 
+/** Whether a request URL names a person by their ESI (which holds the INE): Fastify's request lines must not log it (build-app.ts). */
+export function carriesPersonIdentifier (url: string): boolean {
+  return url.startsWith(`${ESC_FACADE_BASE}/persons/`)
+}
+
 /** Largest body read: a PersonUpdateView or CardUpdateView of ESUP-SGC is well under 1 KiB. */
 export const ESC_FACADE_BODY_LIMIT = 16 * 1024
 
