@@ -79,7 +79,9 @@ export function createRetentionPass (options: RetentionPassOptions): RetentionPa
     for (const cardId of due.map(String)) {
       const record = await registry.getCard(cardId)
       if (record === undefined) continue
-      const extraKeys = await options.extraHolderKeys?.({ eppn: record.holder.eppn, records: [record] }) ?? []
+      // What the façades keep about the holder goes with their last card only: another card still uses it.
+      const othersLeft = (await registry.listHolderCards(record.holder.eppn)).some((other) => other.card.id !== cardId)
+      const extraKeys = othersLeft ? [] : await options.extraHolderKeys?.({ eppn: record.holder.eppn, records: [record] }) ?? []
       const outcome = await eraser.erase('retention', record.holder.eppn, [record], { nowMs, cutoffMs: endedCutoffMs, extraKeys })
       if (outcome.status === 'erased') {
         report.erased++
