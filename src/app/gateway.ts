@@ -25,7 +25,7 @@ import { checkRedisPolicyWhenReady, RedisPolicyError } from '../registry/redis-p
 import { closeWorkers } from '../queue/hand-back.ts'
 import { Registry } from '../registry/registry.ts'
 import { createValidityApi, type ValidityApi } from '../validity/validity-api.ts'
-import { buildApp } from './build-app.ts'
+import { buildApp, buildMetricsApp } from './build-app.ts'
 
 export interface GatewayOptions {
   config: Config
@@ -57,6 +57,9 @@ export interface Gateway {
   app: FastifyInstance
   /** Where the API listens, when it does. */
   url: string | undefined
+  /** METRICS_PORT's listener, when configured (`metricsUrl` once it listens). */
+  metricsApp: FastifyInstance | undefined
+  metricsUrl: string | undefined
   registry: Registry
   queues: SyncQueues
   metrics: GatewayMetrics
@@ -81,6 +84,9 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const redis = {
     intake: createRedis({ ...config.redis, url: config.redisUrl }, 'intake', undefined, config.redisRequestTimeoutMs),
     worker: createRedis({ ...config.redis, url: config.redisUrl }, 'worker'),
+    // The rate limits' own fail-fast connection, with a shorter command timeout: a limiter that cannot
+    // count within it lets the request go on (or refuses it) at once, as its interface decides.
+    rateLimit: createRedis({ ...config.redis, url: config.redisUrl }, 'intake', 'leocarte-rate-limit', config.protection.rateLimit.redisTimeoutMs),
   }
   for (const [use, connection] of Object.entries(redis)) {
     connection.on('error', (error: Error) => logger.warn({ err: error.message, use }, 'Redis connection error'))
@@ -98,7 +104,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     try {
       await policyChecked
     } catch (error) {
-      await Promise.all([quit(redis.intake), quit(redis.worker)])
+      await Promise.all(Object.values(redis).map(quit))
       throw error
     }
   } else {
@@ -133,9 +139,15 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     ? undefined
     : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, lookupDeadlineMs: config.redisRequestTimeoutMs, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
   const breakerSettings = { failures: config.queue.breakerFailures, openMs: config.queue.breakerOpenMs, probeLeaseMs: config.queue.lockMs }
-  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}) })
+  const appOptions = { config, logger, isDraining: () => draining, redis: redis.intake, rateLimitRedis: redis.rateLimit, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}) }
+  const { metricsPort } = config.protection.ops
+  const app = await buildApp({ ...appOptions, serveMetrics: metricsPort === undefined })
+  // METRICS_PORT: /metrics on a listener of its own, in every role (a worker's health stays on PORT).
+  const metricsApp = metricsPort === undefined ? undefined : await buildMetricsApp(appOptions)
+  let metricsUrl: string | undefined
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
+    metricsUrl = await metricsApp?.listen({ port: metricsPort, host: config.host })
   }
 
   if (config.role !== 'api') {
@@ -179,6 +191,8 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   return {
     app,
     url,
+    metricsApp,
+    metricsUrl,
     registry: apiRegistry,
     queues: apiQueues,
     metrics,
@@ -194,6 +208,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
         await Promise.all([
           (async () => {
             await app.close()
+            await metricsApp?.close()
             await validity?.close()
           })(),
           (async () => {
@@ -206,7 +221,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
         await workerQueues.close()
         await izly?.close()
         await esc?.close()
-        await Promise.all([quit(redis.intake), quit(redis.worker)])
+        await Promise.all(Object.values(redis).map(quit))
       })()
       await closing
     },
