@@ -43,6 +43,8 @@ export interface GatewayOptions {
    * never start). A refusal at start throws from startGateway instead. Default: a fatal log line.
    */
   onRedisRefused?: (error: RedisPolicyError) => void
+  /** Pressure on demand (tests, drills): false sheds load (protection/load-shedding.ts). */
+  pressureCheck?: () => Promise<boolean>
 }
 
 export interface EscEndpoint {
@@ -139,7 +141,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     ? undefined
     : createValidityApi({ config, registry: apiRegistry, redis: redis.intake, logger, metrics, lookupDeadlineMs: config.redisRequestTimeoutMs, ...(options.routerStatusUrl !== undefined ? { routerStatusUrl: options.routerStatusUrl } : {}) })
   const breakerSettings = { failures: config.queue.breakerFailures, openMs: config.queue.breakerOpenMs, probeLeaseMs: config.queue.lockMs }
-  const appOptions = { config, logger, isDraining: () => draining, redis: redis.intake, rateLimitRedis: redis.rateLimit, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}) }
+  const appOptions = { config, logger, isDraining: () => draining, redis: redis.intake, rateLimitRedis: redis.rateLimit, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, ...(validity !== undefined ? { validity } : {}), ...(options.pressureCheck !== undefined ? { pressureCheck: options.pressureCheck } : {}) }
   const { metricsPort } = config.protection.ops
   const app = await buildApp({ ...appOptions, serveMetrics: metricsPort === undefined })
   // METRICS_PORT: /metrics on a listener of its own, in every role (a worker's health stays on PORT).
