@@ -90,6 +90,8 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     // count within it lets the request go on (or refuses it) at once, as its interface decides.
     rateLimit: createRedis({ ...config.redis, url: config.redisUrl }, 'intake', 'leocarte-rate-limit', config.protection.rateLimit.redisTimeoutMs),
   }
+  // Many requests check their limits at once: one write carries the checks of a whole event-loop turn.
+  redis.rateLimit.options.enableAutoPipelining = true
   for (const [use, connection] of Object.entries(redis)) {
     connection.on('error', (error: Error) => logger.warn({ err: error.message, use }, 'Redis connection error'))
   }
