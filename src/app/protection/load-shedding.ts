@@ -76,7 +76,11 @@ export async function loadShedding (app: FastifyInstance, options: LoadSheddingO
       name: 'leocarte_event_loop_delay_seconds',
       help: 'Mean event-loop delay over the last sample (the figure load shedding compares with SHED_EVENT_LOOP_DELAY_MS)',
       registers: [registry],
-      collect () { gauge.set(app.memoryUsage().eventLoopDelay / 1000) },
+      // No sample in the last interval (under-pressure then says Infinity): the loop was blocked for all of it.
+      collect () {
+        const { eventLoopDelay } = app.memoryUsage()
+        gauge.set(Number.isFinite(eventLoopDelay) ? eventLoopDelay / 1000 : SAMPLE_INTERVAL_MS / 1000)
+      },
     })
   }
 }
