@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
 import { Counter, type Registry } from 'prom-client'
 import type { RateLimitConfig } from '../../config/protection-config.ts'
+import { REGISTRY_RETRY_AFTER_SECONDS } from '../../intake/intake-service.ts'
 import { createProblem, sendProblem } from '../../intake/problem.ts'
 
 /**
@@ -14,7 +15,7 @@ import { createProblem, sendProblem } from '../../intake/problem.ts'
  *   counter is a resend the SGC must make, or for the façades a card change ESUP-SGC rolls back; their own
  *   storage answers 503 if Redis is really gone), the validity interfaces (a CROUS till must keep its
  *   answers through a blip of the limiter; the lookup itself tells a real outage);
- * - closed (503 with Retry-After): the admin API and queue dashboard, where an operator can wait a second
+ * - closed (503 with Retry-After, as every Redis outage is answered): the admin API and queue dashboard, where an operator can wait a second
  *   and whose bulk actions (replay all, empty a queue) are the ones worth holding back when nothing counts.
  */
 export const PROTECTED_INTERFACES = {
@@ -138,7 +139,7 @@ export async function createProtection (app: FastifyInstance, options: Protectio
     metrics.storeErrors.inc({ interface: face })
     request.log.warn({ err: error instanceof Error ? error.message : String(error), interface: face }, 'rate limit: Redis did not answer')
     if (PROTECTED_INTERFACES[face].failOpen) return undefined
-    return { status: 503, code: 'rate-limit-unavailable', detail: 'the rate limiter cannot reach Redis; retry shortly', retryAfterSeconds: 1 }
+    return { status: 503, code: 'rate-limit-unavailable', detail: 'the rate limiter cannot reach Redis; retry shortly', retryAfterSeconds: REGISTRY_RETRY_AFTER_SECONDS }
   }
 
   async function checkFailures (request: FastifyRequest, face: ProtectedInterface): Promise<Refusal | undefined> {
