@@ -8,6 +8,7 @@ import { createMetrics } from '../../../src/observability/metrics.ts'
 import { createRedis } from '../../../src/registry/redis.ts'
 import { cardEvent } from '../../fixtures/card-events.ts'
 import { TEST_ADMIN_TOKEN, testEnv } from '../../helpers/gateway.ts'
+import { checkAnswer } from '../../helpers/openapi-contract.ts'
 import { TEST_PSEUDONYM_KEY, testRedis, uniquePrefix } from '../../helpers/redis.ts'
 import { checkEnvelope, CROUS_API_KEY, startValidityGateway } from '../../helpers/validity.ts'
 
@@ -34,9 +35,11 @@ t.test('validity REST: each API key has its own RATE_LIMIT_VALIDITY', async (t) 
   const refused = await gateway.rest(path)
   t.match(refused, { status: 429, body: { type: /\/rate-limited$/ } })
   t.ok(Number(refused.headers['retry-after']) >= 1, 'Retry-After in seconds')
+  const wire = await gateway.app.inject({ method: 'GET', url: path, headers: { 'x-api-key': CROUS_API_KEY } })
+  checkAnswer(t, 'get', '/crous/v1/cards/{cardId}/validity', wire, 'over the limit')
   t.equal((await gateway.rest(path, SECOND_KEY)).status, 200, 'another key (another CROUS client) is still answered')
   const metrics = await gateway.metrics.registry.getSingleMetricAsString('leocarte_rate_limited_total')
-  t.match(metrics, /leocarte_rate_limited_total\{interface="validity-rest",limit="client"\} 1/)
+  t.match(metrics, /leocarte_rate_limited_total\{interface="validity-rest",limit="client"\} 2/)
 })
 
 t.test('validity SOAP: over the limit, a fault in the caller\'s SOAP version with HTTP 429 and Retry-After', async (t) => {
