@@ -47,6 +47,8 @@ export function testEnv (options: { izlyEndpoint: IzlyTestEndpoint, escEndpoint?
     RATE_LIMIT_VALIDITY: '10000000',
     RATE_LIMIT_ADMIN: '10000000',
     RATE_LIMIT_FAILED_AUTH: '10000000',
+    // Likewise, a loaded CI machine must not shed a test's requests (load shedding is tested on its own).
+    SHED_EVENT_LOOP_DELAY_MS: '0',
     // The shared test Redis runs without AOF; the policy check itself is tested on private servers.
     REDIS_POLICY_CHECK: 'warn',
     // Without an ESC endpoint the gateway has no ESC downstream: Izly only.
