@@ -4,50 +4,54 @@ import { createProblem, sendProblem } from '../intake/problem.ts'
 import { replayAttention, replayAttentionByCode } from '../queue/replay.ts'
 import type { SyncQueues } from '../queue/sync-queues.ts'
 import type { Registry } from '../registry/registry.ts'
-import { matchesSecret } from './secret-match.ts'
+import type { AdminToken } from '../config/admin-tokens.ts'
+import { audit, operatorName, setOperator } from './admin/audit.ts'
+import { cardView } from './admin/card-view.ts'
+import { bearerToken, operatorOf } from './admin/operator.ts'
+import { workQueueRoutes } from './admin/work-queue-routes.ts'
 
 export interface AdminRoutesOptions {
   registry: Registry
   queues: SyncQueues
   downstreams: readonly DownstreamName[]
-  tokens: readonly string[]
+  /** ADMIN_TOKENS: each token and the operator it names. */
+  tokens: readonly AdminToken[]
+  /** The zone the card summaries write times in (VALIDITY_TIME_ZONE). */
+  timeZone: string
 }
 
 /**
- * The operators' API (bearer token): a card's desired state, its per-downstream sync status and its
- * timeline; the "needs attention" list and its replay. No tokens configured means the API is closed.
+ * The operators' API (bearer token, one of ADMIN_TOKENS, which names the operator): a card's desired
+ * state, its per-downstream sync status and summary, and its timeline; the "needs attention" work queue
+ * (admin/work-queue-routes.ts). No tokens configured means the API is closed.
  */
 export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
-  const { registry, queues, downstreams, tokens } = options
+  const { registry, queues, downstreams, tokens, timeZone } = options
+
+  // A query string may hold an eppn (GET /cards?eppn=): the request log lines of every admin route
+  // carry the path alone.
+  app.addHook('onRoute', (route) => {
+    route.logSerializers = { ...route.logSerializers, req: (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }) }
+  })
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const header = request.headers.authorization
-    const token = header?.startsWith('Bearer ') === true ? header.slice(7).trim() : undefined
-    if (!matchesSecret(tokens, token)) {
+    const token = bearerToken(request.headers.authorization)
+    const operator = operatorOf(tokens, token)
+    if (operator === undefined) {
+      // Never the token itself; a failed attempt is worth a warning (a stale script, or someone guessing).
+      request.log.warn({ audit: true, action: 'refused', reason: token === undefined ? 'no bearer token' : 'unknown token' }, 'admin request refused')
       return sendProblem(reply.header('WWW-Authenticate', 'Bearer'), createProblem({
         status: 401, code: 'admin-unauthorized', detail: tokens.length === 0 ? 'the admin API is disabled (ADMIN_TOKENS is empty)' : 'a valid bearer token is required',
       }))
     }
+    setOperator(request, operator)
   })
 
   app.get<{ Params: { cardId: string } }>('/cards/:cardId', async (request, reply) => {
     const { cardId } = request.params
     const record = await registry.getCard(cardId)
     if (record === undefined) return sendProblem(reply, createProblem({ status: 404, code: 'unknown-card', detail: `no card ${cardId}` }))
-    const syncs: Record<string, unknown> = {}
-    for (const downstream of downstreams) {
-      // remoteHolder (the ESC person's ESI) is personal data the operators' view does without.
-      const { confirmedVersion, remoteState, outcome, updatedAtMs } = await registry.getSync(downstream, cardId)
-      syncs[downstream] = {
-        confirmedVersion,
-        remoteState,
-        outcome,
-        updatedAtMs,
-        inLine: confirmedVersion >= record.version,
-        needsAttention: await registry.getAttention(downstream, cardId) ?? null,
-      }
-    }
-    return { cardId, version: record.version, desired: record.card, holder: { eppn: record.holder.eppn, consents: record.holder.consents ?? null }, occurredAt: record.occurredAt, eventId: record.eventId, downstreams: syncs }
+    return await cardView(registry, downstreams, record, { nowMs: Date.now(), timeZone })
   })
 
   app.get<{ Params: { cardId: string }, Querystring: { limit?: string } }>('/cards/:cardId/timeline', async (request, reply) => {
@@ -59,12 +63,8 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
     return { cardId, entries }
   })
 
-  app.get<{ Querystring: { downstream?: string, code?: string } }>('/attention', async (request, reply) => {
-    const { downstream, code } = request.query
-    if (downstream !== undefined && !isDownstream(downstream)) return unknownDownstream(reply)
-    const entries = await registry.listAttention({ ...(downstream !== undefined ? { downstream } : {}), ...(typeof code === 'string' && code !== '' ? { code } : {}) })
-    return { count: entries.length, entries }
-  })
+  // GET /attention (filtered, paged), POST /attention/replay, dismissal, re-sync, find by identifier, overview.
+  await app.register(workQueueRoutes, { registry, queues, downstreams, timeZone })
 
   // Every entry of one downstream and fault code at once: after a credential is renewed, hundreds wait on it.
   app.post<{ Params: { downstream: string }, Querystring: { code?: string } }>('/attention/:downstream/replay', async (request, reply) => {
@@ -72,17 +72,18 @@ export async function adminRoutes (app: FastifyInstance, options: AdminRoutesOpt
     const { code } = request.query
     if (!isDownstream(downstream)) return unknownDownstream(reply)
     if (typeof code !== 'string' || code === '') return sendProblem(reply, createProblem({ status: 400, code: 'code-required', detail: 'say which fault code to replay: ?code=HTTP_401 (GET /admin/v1/attention lists them)' }))
-    const replayed = await replayAttentionByCode(registry, queues, downstream, code, 'admin-api')
-    request.log.info({ downstream, code, replayed }, 'attention entries replayed')
+    const replayed = await replayAttentionByCode(registry, queues, downstream, code, operatorName(request))
+    audit(request, 'replay-code', { downstream, code, replayed })
     return reply.code(202).send({ downstream, code, replayed })
   })
 
   app.post<{ Params: { downstream: string, cardId: string } }>('/attention/:downstream/:cardId/replay', async (request, reply) => {
     const { downstream, cardId } = request.params
     if (!isDownstream(downstream)) return unknownDownstream(reply)
-    const outcome = await replayAttention(registry, queues, downstream, cardId, 'admin-api')
+    const outcome = await replayAttention(registry, queues, downstream, cardId, operatorName(request))
     if (outcome === 'unknown-card') return sendProblem(reply, createProblem({ status: 404, code: 'unknown-card', detail: `no card ${cardId}` }))
     if (outcome === 'not-waiting') return sendProblem(reply, createProblem({ status: 409, code: 'not-waiting', detail: `card ${cardId} has no ${downstream} work waiting for attention` }))
+    audit(request, 'replay', { downstream, cardId })
     return reply.code(202).send({ cardId, downstream, status: outcome })
   })
 

@@ -12,6 +12,7 @@ import type { Registry } from '../registry/registry.ts'
 import type { DownstreamName } from '../domain/downstream.ts'
 import type { ValidityApi } from '../validity/validity-api.ts'
 import { adminRoutes } from './admin-routes.ts'
+import { consoleRoutes } from './console/console-routes.ts'
 import { docsRoutes } from './docs-routes.ts'
 import { healthRoutes } from './health-routes.ts'
 import { metricsRoutes, type MetricsRoutesOptions } from './metrics-routes.ts'
@@ -132,9 +133,11 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
     }, { identify: () => 'sgc' })
     // The admin API and the queue dashboard count together, per token.
     await protection.guard(app, 'admin', async (scope) => {
-      await scope.register(adminRoutes, { prefix: '/admin/v1', registry, queues, downstreams: options.downstreams, tokens: config.adminTokens })
+      await scope.register(adminRoutes, { prefix: '/admin/v1', registry, queues, downstreams: options.downstreams, tokens: config.adminOperators, timeZone: config.validity.timeZone })
       await scope.register(queueDashboard, { queues, tokens: config.adminTokens })
     }, { identify: (request) => { const token = presentedToken(request.headers.authorization); return token === undefined ? undefined : `token:${clientFingerprint(token)}` } })
+    // Static files holding no data, served without a token (the page calls the admin API with one).
+    await app.register(consoleRoutes)
     await options.validity?.register(app, protection)
     if (config.protection.ops.docsEnabled) await app.register(docsRoutes, { ...(config.protection.ops.docsToken !== undefined ? { token: config.protection.ops.docsToken } : {}) })
   }

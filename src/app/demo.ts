@@ -95,6 +95,7 @@ export async function startDemo (config: Config, logger: Logger): Promise<Demo |
         'Try it (posts a signed ENABLED then DISABLED/LOST event and shows what Izly received), in another terminal:',
         `  ${DEMO_VARIABLE}=${Buffer.from(JSON.stringify(info)).toString('base64url')} npm run demo:opposition`,
         `Health:  ${gatewayUrl ?? ''}/health/ready    Metrics: ${gatewayUrl ?? ''}/metrics`,
+        `Console: ${gatewayUrl ?? ''}/admin/console  (log in with the admin token)    Queues: ${gatewayUrl ?? ''}/admin/queues`,
         `Validity (CROUS, see the README):  curl -H 'X-API-Key: ${config.crousApiKeyGenerated ? crousApiKey : '<one of CROUS_API_KEYS>'}' ${gatewayUrl ?? ''}/crous/v1/cards/<csn|idZdc|escn>/validity    WSDL: ${gatewayUrl ?? ''}/crous/v1/soap?wsdl`,
         '',
       ]

@@ -1,3 +1,4 @@
+import type { AdminToken } from './admin-tokens.ts'
 import type { EscCardType } from '../domain/esc-identifiers.ts'
 import type { EscOnDisable } from '../domain/esc-plan.ts'
 import type { ProtectionConfig } from './protection-config.ts'
@@ -170,7 +171,10 @@ export interface Config {
   crousApiKeyGenerated: boolean
   crousSoapUserGenerated: boolean
   validity: ValidityConfig
+  /** The tokens of ADMIN_TOKENS alone (the queue dashboard's check). */
   adminTokens: readonly string[]
+  /** ADMIN_TOKENS: `name:token` pairs; the name is recorded with every admin action (config/admin-tokens.ts). */
+  adminOperators: readonly AdminToken[]
   adminTokenGenerated: boolean
   logLevel: string
   queue: QueueConfig

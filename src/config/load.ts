@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { ESC_CARD_TYPES, type EscCardType, isPic } from '../domain/esc-identifiers.ts'
 import type { Config, EscOnDisable, GatewayRole, IzlyConfig } from './config.ts'
+import { type AdminToken, parseAdminTokens } from './admin-tokens.ts'
 import { loadProtectionConfig } from './protection-config.ts'
 import { loadRedisConfig } from './redis-config.ts'
 
@@ -63,12 +64,13 @@ export function loadConfig (env: Env = process.env): Config {
     if (secret.length < 16) throw new ConfigError('SGC_HMAC_SECRETS', 'each secret must be at least 16 characters')
   }
 
-  let adminTokens = list(read('ADMIN_TOKENS'))
+  let adminOperators = adminTokenList(read)
   let adminTokenGenerated = false
-  if (adminTokens.length === 0 && generate) {
-    adminTokens = [randomBytes(18).toString('base64url')]
+  if (adminOperators.length === 0 && generate) {
+    adminOperators = [{ name: 'demo', token: randomBytes(18).toString('base64url') }]
     adminTokenGenerated = true
   }
+  const adminTokens = adminOperators.map(({ token }) => token)
 
   // The demo opens the validity interfaces with generated credentials, printed at start; elsewhere none means closed.
   let crousApiKeys = list(read('CROUS_API_KEYS'))
@@ -125,6 +127,7 @@ export function loadConfig (env: Env = process.env): Config {
       publicHosts: publicHosts(read),
     },
     adminTokens,
+    adminOperators,
     adminTokenGenerated,
     logLevel: oneOf(read, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     queue: {
@@ -332,6 +335,14 @@ function publicHosts (read: Reader): string[] {
   const bad = hosts.find((host) => !/^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/.test(host))
   if (bad !== undefined) throw new ConfigError('PUBLIC_HOSTS', `expected host or host:port entries separated by commas, got "${bad}"`)
   return hosts
+}
+
+function adminTokenList (read: Reader): AdminToken[] {
+  try {
+    return parseAdminTokens(list(read('ADMIN_TOKENS')))
+  } catch (error) {
+    throw new ConfigError('ADMIN_TOKENS', (error as Error).message)
+  }
 }
 
 function soapUsers (read: Reader): Array<{ user: string, password: string }> {

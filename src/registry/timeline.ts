@@ -4,7 +4,7 @@
  */
 export interface TimelineEntry {
   at: string
-  type: 'event' | 'call' | 'fault' | 'sync' | 'attention' | 'replay'
+  type: 'event' | 'call' | 'fault' | 'sync' | 'attention' | 'replay' | 'dismiss' | 'resync'
   [field: string]: unknown
 }
 

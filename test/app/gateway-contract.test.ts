@@ -14,10 +14,12 @@ import { waitFor } from '../helpers/wait.ts'
 const called = new Set<string>()
 
 /** Calls `method path` (path parameters filled from `params`) and checks the answer against the document. */
-async function call (t: Test, app: TestGateway['app'], method: 'get' | 'post', path: string, options: { params?: Record<string, string>, query?: string, token?: string | null } = {}): Promise<{ status: number, body: any }> {
+async function call (t: Test, app: TestGateway['app'], method: 'get' | 'post', path: string, options: { params?: Record<string, string>, query?: string, token?: string | null, json?: unknown } = {}): Promise<{ status: number, body: any }> {
   const url = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.params?.[name] ?? '')) + (options.query ?? '')
   const token = options.token === undefined ? TEST_ADMIN_TOKEN : options.token
-  const response: LightMyRequestResponse = await app.inject({ method: method.toUpperCase() as 'GET' | 'POST', url, headers: token === null ? {} : { authorization: `Bearer ${token}` } })
+  const headers: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token}` }
+  if (options.json !== undefined) headers['content-type'] = 'application/json'
+  const response: LightMyRequestResponse = await app.inject({ method: method.toUpperCase() as 'GET' | 'POST', url, headers, ...(options.json !== undefined ? { payload: JSON.stringify(options.json) } : {}) })
   const body = checkAnswer(t, method, path, response, `${method.toUpperCase()} ${url}`)
   called.add(`${method} ${path}`)
   return { status: response.statusCode, body }
@@ -81,11 +83,43 @@ t.test('admin, health and metrics answers match the OpenAPI document', async (t)
   t.match((await call(t, app, 'post', bulk, { params: { downstream: 'izly' }, query: '?code=-42' })).body, { downstream: 'izly', code: '-42', replayed: 1 })
   await waitFor('the entry back after the bulk replay', async () => (await gateway.admin('GET', '/admin/v1/attention')).body.count === 1)
 
+  // The work queue (test/app/admin-work-queue.test.ts covers each at length).
+  const csn = enabled.card.csn as string
+  t.match((await call(t, app, 'get', '/admin/v1/cards', { query: `?csn=${csn}` })).body, { count: 1, cards: [{ cardId, downstreams: { izly: { summary: /^opposed at Izly since .*, reason lost$/ } } }] })
+  t.match((await call(t, app, 'get', '/admin/v1/cards', { query: `?eppn=${encodeURIComponent(stuck.holder.eppn)}` })).body, { count: 1, cards: [{ downstreams: { izly: { summary: /^needs attention: -42 / } } }] })
+  t.equal((await call(t, app, 'get', '/admin/v1/cards', { query: '?csn=nothex' })).status, 400)
+  t.equal((await call(t, app, 'get', '/admin/v1/cards', { query: `?csn=${csn}`, token: null })).status, 401)
+  t.match((await call(t, app, 'get', '/admin/v1/attention', { query: '?limit=1&minAgeSeconds=0' })).body, { count: 1, nextCursor: null })
+  t.equal((await call(t, app, 'get', '/admin/v1/attention', { query: '?maxAgeSeconds=soon' })).status, 400)
+  const filtered = '/admin/v1/attention/replay'
+  t.equal((await call(t, app, 'post', filtered)).status, 400, 'a filter is required')
+  t.equal((await call(t, app, 'post', filtered, { query: '?downstream=nowhere' })).status, 404)
+  t.equal((await call(t, app, 'post', filtered, { query: '?code=-42', token: null })).status, 401)
+  t.match((await call(t, app, 'post', filtered, { query: '?downstream=izly&code=-42&minAgeSeconds=0' })).body, { matched: 1, replayed: 1 })
+  await waitFor('the entry back after the filter replay', async () => (await gateway.admin('GET', '/admin/v1/attention')).body.count === 1)
+  const dismiss = '/admin/v1/attention/{downstream}/{cardId}/dismiss'
+  t.equal((await call(t, app, 'post', dismiss, { params: { downstream: 'izly', cardId: stuck.card.id } })).status, 400, 'a reason is required')
+  t.equal((await call(t, app, 'post', dismiss, { params: { downstream: 'izly', cardId: stuck.card.id }, json: { reason: 'r' }, token: null })).status, 401)
+  t.equal((await call(t, app, 'post', dismiss, { params: { downstream: 'nowhere', cardId: stuck.card.id }, json: { reason: 'r' } })).status, 404)
+  t.equal((await call(t, app, 'post', dismiss, { params: { downstream: 'izly', cardId: stuck.card.id }, json: { reason: 'unknown at this CROUS' } })).status, 200)
+  t.equal((await call(t, app, 'post', dismiss, { params: { downstream: 'izly', cardId: stuck.card.id }, json: { reason: 'again' } })).status, 409)
+  const dismissedTimeline = await call(t, app, 'get', '/admin/v1/cards/{cardId}/timeline', { params: { cardId: stuck.card.id } })
+  t.match(dismissedTimeline.body.entries.at(-1), { type: 'dismiss', operator: 'admin-1', reason: 'unknown at this CROUS' })
+  const resync = '/admin/v1/cards/{cardId}/resync'
+  t.equal((await call(t, app, 'post', resync, { params: { cardId: 'no-such-card' } })).status, 404)
+  t.equal((await call(t, app, 'post', resync, { params: { cardId }, token: null })).status, 401)
+  t.match((await call(t, app, 'post', resync, { params: { cardId }, query: '?downstream=izly' })).body, { cardId, downstreams: ['izly'], status: 'resynced' })
+  await waitFor('the re-sync confirmed', async () => (await gateway.admin('GET', `/admin/v1/cards/${cardId}`)).body.downstreams.izly.inLine === true)
+  t.match((await call(t, app, 'get', '/admin/v1/cards/{cardId}/timeline', { params: { cardId } })).body.entries.filter((entry: { type: string }) => entry.type === 'resync'), [{ operator: 'admin-1' }])
+  t.match((await call(t, app, 'get', '/admin/v1/overview')).body, { downstreams: { izly: { needsAttention: 0 } } })
+  t.equal((await call(t, app, 'get', '/admin/v1/overview', { token: null })).status, 401)
+
   t.ok(Object.keys((await call(t, app, 'get', '/admin/v1/queues')).body.queues).length > 0)
   t.equal((await call(t, app, 'get', '/admin/v1/queues', { token: null })).status, 401)
   // The queue dashboard (test/app/queue-dashboard.test.ts covers HTTP Basic and its JSON API).
   t.match((await call(t, app, 'get', '/admin/queues')).body, /<html/)
   t.equal((await call(t, app, 'get', '/admin/queues', { token: null })).status, 401)
+  t.match((await call(t, app, 'get', '/admin/console', { token: null })).body, /<title>Léocarte console<\/title>/, 'the console page (test/app/console-browser.test.ts drives it)')
 
   await call(t, app, 'get', '/health/live', { token: null })
   await call(t, app, 'get', '/health/ready', { token: null })

@@ -2,17 +2,13 @@
 // credentials, and the OpenAPI UI) cannot be framed, sniffed or made to call out: security headers on
 // each, a CSP allowing this gateway alone, and nothing they load comes from another host. Checked on the
 // wire, then in a real browser (Debian's chromium, driven by playwright-core).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import t from 'tap'
-import { chromium } from 'playwright-core'
+import { launchChromium } from '../helpers/chromium.ts'
 import { startTestGateway, TEST_ADMIN_TOKEN, type TestGateway } from '../helpers/gateway.ts'
 
 const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }
-const CHROMIUM = '/usr/bin/chromium'
 
 /** Follows the docs UI's redirect (if any) to its page. */
 async function page (gateway: TestGateway, url: string, headers: Record<string, string> = {}): Promise<{ url: string, status: number, headers: Record<string, unknown>, body: string }> {
@@ -65,21 +61,10 @@ t.test('every HTML page carries the security headers and names no other host', a
 
 t.test('in a browser, the pages render under their CSP and load nothing from another host', async (t) => {
   t.setTimeout(60_000)
-  t.ok(existsSync(CHROMIUM), `${CHROMIUM} is installed (Debian's chromium: apt-get install chromium)`)
   const gateway = await startTestGateway(t, { izlyEndpoint: 'http://127.0.0.1:9/izly', role: 'api', listen: true })
   const origin = gateway.url as string
-  const profile = mkdtempSync(join(tmpdir(), 'leocarte-chromium-'))
   // A fresh profile (--user-data-dir) for every run.
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    httpCredentials: { username: 'operator', password: TEST_ADMIN_TOKEN },
-  })
-  t.teardown(async () => {
-    await context.close()
-    rmSync(profile, { recursive: true, force: true })
-  })
+  const context = await launchChromium(t, { httpCredentials: { username: 'operator', password: TEST_ADMIN_TOKEN } })
   const tab = await context.newPage()
   const requested: string[] = []
   const violations: string[] = []

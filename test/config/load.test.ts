@@ -139,3 +139,22 @@ t.test('ESC Router settings: defaults, and URL, token and PIC together', async (
   const withoutEsc = loadConfig({ IZLY_SOAP_URL: 'https://izly.example/soap', SGC_HMAC_SECRETS: SECRET, PSEUDONYM_KEY: KEY })
   t.equal(withoutEsc.esc.url, undefined, 'simulators off and no ESC_ROUTER_URL: ESC is not configured, which is no error')
 })
+
+t.test('ADMIN_TOKENS: name:token pairs, several at once; bare tokens still read; bad entries named', async (t) => {
+  const base = { SIMULATORS: 'off', IZLY_SOAP_URL: 'http://127.0.0.1:9/izly', SGC_HMAC_SECRETS: 'sgc-secret-0123456789', PSEUDONYM_KEY: 'k'.repeat(32) }
+  const named = loadConfig({ ...base, ADMIN_TOKENS: 'alice:alice-token-0123456789, bob:bob-token-0123456789:with-colon' })
+  t.same(named.adminOperators, [{ name: 'alice', token: 'alice-token-0123456789' }, { name: 'bob', token: 'bob-token-0123456789:with-colon' }], 'split at the first colon')
+  t.same(named.adminTokens, ['alice-token-0123456789', 'bob-token-0123456789:with-colon'])
+  const bare = loadConfig({ ...base, ADMIN_TOKENS: 'old-format-token-0123456789,carol:carol-token-0123456789' })
+  t.same(bare.adminOperators.map(({ name }) => name), ['admin-1', 'carol'], 'a bare token is named by its position')
+  for (const [value, problem] of [
+    ['alice:short', /entry 1 \(alice\): the token must be at least 16 characters/],
+    [':token-without-a-name-0123', /entry 1: the operator name/],
+    ['al ice:token-0123456789abcdef', /entry 1: the operator name/],
+    ['alice:token-0123456789abcdef,alice:other-token-0123456789', /operator "alice" is listed twice/],
+    ['alice:token-0123456789abcdef,bob:token-0123456789abcdef', /entry 2 \(bob\): the same token is given to two operators/],
+  ] as const) {
+    t.throws(() => loadConfig({ ...base, ADMIN_TOKENS: value }), { name: 'ConfigError', variable: 'ADMIN_TOKENS', message: problem }, value)
+    try { loadConfig({ ...base, ADMIN_TOKENS: value }) } catch (error) { t.notMatch((error as Error).message, /0123456789/, 'the message never echoes a token') }
+  }
+})
