@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, LogController } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest, LogController } from 'fastify'
 import { API_CROUS_PREFIX, carriesHolderKey } from '../facade/api-crous/routes.ts'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
@@ -21,10 +21,13 @@ import { adminRoutes } from './admin-routes.ts'
 import { consoleRoutes } from './console/console-routes.ts'
 import { docsRoutes } from './docs-routes.ts'
 import { healthRoutes } from './health-routes.ts'
-import { metricsRoutes } from './metrics-routes.ts'
+import { metricsRoutes, type MetricsRoutesOptions } from './metrics-routes.ts'
 import { readNoBodies } from './no-body.ts'
-import { queueDashboard } from './queue-dashboard.ts'
 import { isRegistryUnavailable, sendRegistryUnavailable } from './registry-unavailable.ts'
+import { renderApiCrousRefusal, renderEscFacadeRefusal } from './protection/facade-refusals.ts'
+import { loadShedding } from './protection/load-shedding.ts'
+import { clientFingerprint, createProtection, noProtection, protectionMetrics } from './protection/rate-limits.ts'
+import { presentedToken, queueDashboard } from './queue-dashboard.ts'
 import { securityHeaders } from './security-headers.ts'
 
 export interface BuildAppOptions {
@@ -52,6 +55,12 @@ export interface BuildAppOptions {
   escFacade?: EscFacade
   /** The API CROUS façade for ESUP-SGC (src/facade/api-crous), served with the intake under /api-crous. */
   apiCrous?: FastifyPluginAsync
+  /** The rate limits' connection (fail-fast, short command timeout); defaults to `redis`. */
+  rateLimitRedis?: Redis
+  /** Pressure on demand for tests and drills: false sheds load (see protection/load-shedding.ts). */
+  pressureCheck?: () => Promise<boolean>
+  /** Whether /metrics is served here; false when METRICS_PORT gives it a listener of its own. @defaultValue true */
+  serveMetrics?: boolean
 }
 
 /**
@@ -90,9 +99,13 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
       if (options.escFacade !== undefined && sendFacadeFrameworkError(ESC_FACADE_BASE, request, reply, error)) return
       void sendProblem(reply, problemFromError(error))
     },
+    // TRUST_PROXY: behind an ingress, the caller's address (which failed authentications count by) is X-Forwarded-For's.
+    trustProxy: trustProxyOption(config.protection.ops.trustProxy),
   })
   // Before any route: its hooks wrap every route's handler in the request's span.
   options.tracing?.instrument(app)
+  // First: a process under pressure answers 503 before spending a Redis call on the request.
+  await loadShedding(app, { config: config.protection.shedding, registry: metrics.registry, ...(options.pressureCheck !== undefined ? { check: options.pressureCheck } : {}) })
   readNoBodies(app, config.bodyLimitBytes)
   securityHeaders(app)
 
@@ -117,30 +130,84 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
   app.setNotFoundHandler((request, reply) => sendProblem(reply, createProblem({ status: 404, code: 'not-found', detail: `${request.method} ${request.url.split('?')[0] ?? ''} does not exist` })))
 
   await app.register(healthRoutes, { redis: options.redis, ...(options.isDraining !== undefined ? { isDraining: options.isDraining } : {}) })
-  await app.register(metricsRoutes, { metrics, registry, queues, downstreams: options.downstreams, deadlineMs: config.redisRequestTimeoutMs, ...(options.breakers !== undefined ? { breakers: options.breakers } : {}) })
+  if (options.serveMetrics !== false) await app.register(metricsRoutes, metricsRoutesOptions(options))
   if (options.intake !== undefined) {
-    await app.register(sgcIntakeRoutes({
-      intake: options.intake,
-      secrets: config.sgcSecrets,
-      bodyLimitBytes: config.bodyLimitBytes,
-      batchBodyLimitBytes: config.batchBodyLimitBytes,
-      maxAheadSeconds: config.occurredAtMaxAheadSeconds,
-    }))
-    await app.register(adminRoutes, {
-      prefix: '/admin/v1',
-      registry,
-      queues,
-      downstreams: options.downstreams,
-      tokens: config.adminOperators,
-      timeZone: config.validity.timeZone,
-      ...(options.erasure !== undefined ? { erasure: { erasure: options.erasure, pseudonymKey: config.pseudonymKey, logger: options.logger } } : {}),
-    })
-    await app.register(queueDashboard, { queues, tokens: config.adminTokens })
+    const intake = options.intake
+    // Every interface a client authenticates on is limited per client and on failed authentications
+    // (protection/rate-limits.ts); health, metrics and docs are not.
+    const protection = config.protection.rateLimit.enabled
+      ? await createProtection(app, {
+        config: config.protection.rateLimit,
+        redis: options.rateLimitRedis ?? options.redis,
+        namespace: `${config.queue.prefix}:rate-limit:`,
+        pseudonymKey: config.pseudonymKey,
+        metrics: protectionMetrics(metrics.registry),
+      })
+      : noProtection()
+    // The SGC is one client, whichever of its (rotating) secrets signed.
+    await protection.guard(app, 'intake', async (scope) => {
+      await scope.register(sgcIntakeRoutes({
+        intake,
+        secrets: config.sgcSecrets,
+        bodyLimitBytes: config.bodyLimitBytes,
+        batchBodyLimitBytes: config.batchBodyLimitBytes,
+        maxAheadSeconds: config.occurredAtMaxAheadSeconds,
+      }))
+    }, { identify: () => 'sgc' })
+    // The admin API and the queue dashboard count together, per token.
+    await protection.guard(app, 'admin', async (scope) => {
+      await scope.register(adminRoutes, {
+        prefix: '/admin/v1',
+        registry,
+        queues,
+        downstreams: options.downstreams,
+        tokens: config.adminOperators,
+        timeZone: config.validity.timeZone,
+        ...(options.erasure !== undefined ? { erasure: { erasure: options.erasure, pseudonymKey: config.pseudonymKey, logger: options.logger } } : {}),
+      })
+      await scope.register(queueDashboard, { queues, tokens: config.adminTokens })
+    }, { identify: (request) => { const token = presentedToken(request.headers.authorization); return token === undefined ? undefined : `token:${clientFingerprint(token)}` } })
+    // Static files holding no data, served without a token (the page calls the admin API with one).
     await app.register(consoleRoutes)
-    await options.validity?.register(app)
-    await options.escFacade?.register(app)
-    if (options.apiCrous !== undefined) await app.register(options.apiCrous, { prefix: API_CROUS_PREFIX })
-    await app.register(docsRoutes)
+    await options.validity?.register(app, protection)
+    // ESUP-SGC's connectors, each client by the token or key it presents; refusals in the peer's own error format.
+    const byBearer = (request: FastifyRequest): string | undefined => { const token = presentedToken(request.headers.authorization); return token === undefined ? undefined : `token:${clientFingerprint(token)}` }
+    const escFacade = options.escFacade
+    if (escFacade !== undefined) await protection.guard(app, 'facade-esc', async (scope) => { await escFacade.register(scope) }, { identify: byBearer, render: renderEscFacadeRefusal })
+    const apiCrous = options.apiCrous
+    if (apiCrous !== undefined) await protection.guard(app, 'facade-crous', async (scope) => { await scope.register(apiCrous, { prefix: API_CROUS_PREFIX }) }, { identify: byBearer, render: renderApiCrousRefusal })
+    if (config.protection.ops.docsEnabled) await app.register(docsRoutes, { ...(config.protection.ops.docsToken !== undefined ? { token: config.protection.ops.docsToken } : {}) })
   }
   return app
+}
+
+export function metricsRoutesOptions (options: BuildAppOptions): MetricsRoutesOptions {
+  const { config } = options
+  return {
+    metrics: options.metrics,
+    registry: options.registry,
+    queues: options.queues,
+    downstreams: options.downstreams,
+    deadlineMs: config.redisRequestTimeoutMs,
+    ...(options.breakers !== undefined ? { breakers: options.breakers } : {}),
+    ...(config.protection.ops.metricsToken !== undefined ? { token: config.protection.ops.metricsToken } : {}),
+  }
+}
+
+/**
+ * METRICS_PORT: /metrics alone on a listener of its own (a port the ingress never exposes), with the same
+ * collectors as the API's; never load-shed, never rate-limited, behind METRICS_TOKEN when set.
+ */
+export async function buildMetricsApp (options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: options.logger as unknown as FastifyBaseLogger, return503OnClosing: true })
+  securityHeaders(app)
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, createProblem({ status: 404, code: 'not-found', detail: `${request.method} ${request.url.split('?')[0] ?? ''} does not exist (this port serves /metrics)` })))
+  await app.register(metricsRoutes, metricsRoutesOptions(options))
+  return app
+}
+
+/** A hop count as Fastify applies one (the nearest `hops` proxies are believed); its types take no number. */
+function trustProxyOption (setting: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting
+  return (_address, hop) => hop < setting
 }

@@ -30,7 +30,7 @@ import { createHolderErasure } from '../retention/holder-erasure.ts'
 import type { HolderKeysHook } from '../retention/key-families.ts'
 import { createRetentionPass, type RetentionPass } from '../retention/retention-pass.ts'
 import { createValidityApi, type ValidityApi } from '../validity/validity-api.ts'
-import { buildApp } from './build-app.ts'
+import { buildApp, buildMetricsApp } from './build-app.ts'
 import { createEscFacade, type EscFacade } from '../facade/esc-router/esc-facade.ts'
 import { personStoreHolderKeys } from '../facade/esc-router/person-store.ts'
 import { apiCrousHolderKeys } from '../facade/api-crous/store.ts'
@@ -61,6 +61,8 @@ export interface GatewayOptions {
    * OTEL_TRACES_EXPORTER (off unless set), shut down by close().
    */
   tracing?: Tracing
+  /** Pressure on demand (tests, drills): false sheds load (protection/load-shedding.ts). */
+  pressureCheck?: () => Promise<boolean>
 }
 
 export interface EscEndpoint {
@@ -75,6 +77,9 @@ export interface Gateway {
   app: FastifyInstance
   /** Where the API listens, when it does. */
   url: string | undefined
+  /** METRICS_PORT's listener, when configured (`metricsUrl` once it listens). */
+  metricsApp: FastifyInstance | undefined
+  metricsUrl: string | undefined
   registry: Registry
   queues: SyncQueues
   metrics: GatewayMetrics
@@ -104,7 +109,12 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const redis = {
     intake: createRedis({ ...config.redis, url: config.redisUrl }, 'intake', undefined, config.redisRequestTimeoutMs),
     worker: createRedis({ ...config.redis, url: config.redisUrl }, 'worker'),
+    // The rate limits' own fail-fast connection, with a shorter command timeout: a limiter that cannot
+    // count within it lets the request go on (or refuses it) at once, as its interface decides.
+    rateLimit: createRedis({ ...config.redis, url: config.redisUrl }, 'intake', 'leocarte-rate-limit', config.protection.rateLimit.redisTimeoutMs),
   }
+  // Many requests check their limits at once: one write carries the checks of a whole event-loop turn.
+  redis.rateLimit.options.enableAutoPipelining = true
   for (const [use, connection] of Object.entries(redis)) {
     connection.on('error', (error: Error) => logger.warn({ err: error.message, use }, 'Redis connection error'))
   }
@@ -121,7 +131,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
     try {
       await policyChecked
     } catch (error) {
-      await Promise.all([quit(redis.intake), quit(redis.worker)])
+      await Promise.all(Object.values(redis).map(quit))
       if (ownsTracing) await tracing.shutdown()
       throw error
     }
@@ -177,9 +187,15 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   if (intake !== undefined && config.apiCrousFacade.clients.length > 0) izly = await createIzlyPort(config.izly, options.izlyEndpoint)
   const apiCrous = intake === undefined ? undefined : apiCrousFacadePlugin({ config, redis: redis.intake, registry: apiRegistry, intake, izly, logger })
   const breakerSettings = { failures: config.queue.breakerFailures, openMs: config.queue.breakerOpenMs, probeLeaseMs: config.queue.lockMs }
-  const app = await buildApp({ config, logger, isDraining: () => draining, redis: redis.intake, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, tracing, ...(validity !== undefined ? { validity } : {}), ...(erasure !== undefined ? { erasure } : {}), ...(escFacade !== undefined ? { escFacade } : {}), ...(apiCrous !== undefined ? { apiCrous } : {}) })
+  const appOptions = { config, logger, isDraining: () => draining, redis: redis.intake, rateLimitRedis: redis.rateLimit, registry: apiRegistry, downstreams, intake, queues: apiQueues, breakers: new Breakers(redis.intake, keys, apiQueues, breakerSettings), metrics, tracing, ...(validity !== undefined ? { validity } : {}), ...(erasure !== undefined ? { erasure } : {}), ...(escFacade !== undefined ? { escFacade } : {}), ...(apiCrous !== undefined ? { apiCrous } : {}), ...(options.pressureCheck !== undefined ? { pressureCheck: options.pressureCheck } : {}) }
+  const { metricsPort } = config.protection.ops
+  const app = await buildApp({ ...appOptions, serveMetrics: metricsPort === undefined })
+  // METRICS_PORT: /metrics on a listener of its own, in every role (a worker's health stays on PORT).
+  const metricsApp = metricsPort === undefined ? undefined : await buildMetricsApp(appOptions)
+  let metricsUrl: string | undefined
   if (options.listen !== false) {
     url = await app.listen({ port: config.port, host: config.host })
+    metricsUrl = await metricsApp?.listen({ port: metricsPort, host: config.host })
   }
 
   if (config.role !== 'api') {
@@ -235,6 +251,8 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   return {
     app,
     url,
+    metricsApp,
+    metricsUrl,
     registry: apiRegistry,
     queues: apiQueues,
     metrics,
@@ -251,6 +269,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
         await Promise.all([
           (async () => {
             await app.close()
+            await metricsApp?.close()
             await validity?.close()
             await escFacade?.close()
           })(),
@@ -264,7 +283,7 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
         await workerQueues.close()
         await izly?.close()
         await esc?.close()
-        await Promise.all([quit(redis.intake), quit(redis.worker)])
+        await Promise.all(Object.values(redis).map(quit))
         // Last: the spans of the jobs that finished above are exported before the process ends.
         if (ownsTracing) await tracing.shutdown()
       })()

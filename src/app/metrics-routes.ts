@@ -5,6 +5,7 @@ import type { Breakers } from '../queue/breaker.ts'
 import type { SyncQueues } from '../queue/sync-queues.ts'
 import type { Registry } from '../registry/registry.ts'
 import { withDeadline } from '../registry/unavailable.ts'
+import { tokenGate } from './protection/token-gate.ts'
 
 export interface MetricsRoutesOptions {
   metrics: GatewayMetrics
@@ -14,6 +15,8 @@ export interface MetricsRoutesOptions {
   downstreams: readonly DownstreamName[]
   /** The longest a scrape waits for Redis. @defaultValue 1000 */
   deadlineMs?: number
+  /** METRICS_TOKEN: the bearer token a scrape must send; none means open. */
+  token?: string
 }
 
 /**
@@ -26,6 +29,7 @@ export interface MetricsRoutesOptions {
 export async function metricsRoutes (app: FastifyInstance, options: MetricsRoutesOptions): Promise<void> {
   const { metrics, registry, queues, breakers, downstreams } = options
   const deadlineMs = options.deadlineMs ?? 1000
+  tokenGate(app, options.token, 'metrics', 'leocarte-metrics')
 
   async function collect (): Promise<void> {
     const now = Date.now()

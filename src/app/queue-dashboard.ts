@@ -4,6 +4,7 @@ import { FastifyAdapter } from '@bull-board/fastify'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { createProblem, sendProblem } from '../intake/problem.ts'
 import type { SyncQueues } from '../queue/sync-queues.ts'
+import { htmlPageHeaders } from './protection/html-headers.ts'
 import { matchesSecret } from './secret-match.ts'
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues'
@@ -47,6 +48,7 @@ export interface QueueDashboardOptions {
  */
 export async function queueDashboard (app: FastifyInstance, options: QueueDashboardOptions): Promise<void> {
   const { queues, tokens } = options
+  await htmlPageHeaders(app)
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!matchesSecret(tokens, presentedToken(request.headers.authorization))) {

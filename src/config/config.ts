@@ -1,6 +1,7 @@
 import type { AdminToken } from './admin-tokens.ts'
 import type { EscCardType } from '../domain/esc-identifiers.ts'
 import type { EscOnDisable } from '../domain/esc-plan.ts'
+import type { ProtectionConfig } from './protection-config.ts'
 
 export type GatewayRole = 'api' | 'worker' | 'all'
 export type { EscOnDisable }
@@ -240,4 +241,6 @@ export interface Config {
   /** BODY_LIMIT_BYTES (every route but the batch) / BATCH_BODY_LIMIT_BYTES (the batch route only). Defaults 64 KiB / 8 MiB. */
   bodyLimitBytes: number
   batchBodyLimitBytes: number
+  /** Rate limits, load shedding, and where /metrics and /docs are served (protection-config.ts). */
+  protection: ProtectionConfig
 }

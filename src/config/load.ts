@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { ESC_CARD_TYPES, type EscCardType, isPic } from '../domain/esc-identifiers.ts'
 import type { ApiCrousFacadeConfig, Config, EscOnDisable, GatewayRole, IzlyConfig } from './config.ts'
 import { type AdminToken, parseAdminTokens } from './admin-tokens.ts'
+import { loadProtectionConfig } from './protection-config.ts'
 import { loadRedisConfig } from './redis-config.ts'
 
 /** A configuration problem, always naming the variable: the process prints it on one line and stops. */
@@ -88,8 +89,9 @@ export function loadConfig (env: Env = process.env): Config {
   const routerStatusUrl = optionalUrl(read, 'ESC_ROUTER_STATUS_URL') ?? escUrl
   const pseudonym = pseudonymKey(read, simulators)
 
+  const port = integer(read, 'PORT', 3000, 0, 65535)
   const config: Config = {
-    port: integer(read, 'PORT', 3000, 0, 65535),
+    port,
     host: read('HOST') ?? '127.0.0.1',
     redisUrl: redis,
     redisUrlGiven: redisGiven,
@@ -171,6 +173,7 @@ export function loadConfig (env: Env = process.env): Config {
     facadeReadDeadlineMs: integer(read, 'FACADE_READ_DEADLINE_MS', 2000, 50, 25_000),
     bodyLimitBytes: integer(read, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     batchBodyLimitBytes: integer(read, 'BATCH_BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    protection: loadProtectionConfig(read, port),
   }
   if (config.shutdown.delayMs >= config.shutdown.timeoutMs) {
     throw new ConfigError('SHUTDOWN_DELAY_MS', `must be less than SHUTDOWN_TIMEOUT_MS (${config.shutdown.timeoutMs})`)
@@ -245,7 +248,7 @@ function list (value: string | undefined): string[] {
   return value === undefined ? [] : value.split(',').map((item) => item.trim()).filter((item) => item !== '')
 }
 
-function integer (read: Reader, name: string, fallback: number, min: number, max: number): number {
+export function integer (read: Reader, name: string, fallback: number, min: number, max: number): number {
   const raw = read(name)
   if (raw === undefined) return fallback
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`)

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Dispatcher } from 'undici'
+import { clientFingerprint, type Protection } from '../app/protection/rate-limits.ts'
 import type { Config } from '../config/config.ts'
 import type { GatewayMetrics } from '../observability/metrics.ts'
 import type { Registry } from '../registry/registry.ts'
@@ -9,9 +10,10 @@ import { withDeadline } from '../registry/unavailable.ts'
 import { createValidityChecker, type ValidityChecker } from './check-validity.ts'
 import { validityRestRoutes } from './rest-routes.ts'
 import { createRouterStatusClient, type RouterStatusLookup } from './router-status-client.ts'
+import { faultResponse } from './soap/soap-messages.ts'
 import { createRedisNonceStore } from './soap/redis-nonce-store.ts'
 import { validitySoapRoutes } from './soap/soap-routes.ts'
-import { createValiditySoapService, type ValiditySoapService } from './soap/soap-service.ts'
+import { createValiditySoapService, soapVersionOfContentType, type ValiditySoapService } from './soap/soap-service.ts'
 import { createWsdlServer } from './soap/wsdl-contract.ts'
 import type { ValidityCall } from './validity-call.ts'
 
@@ -35,8 +37,8 @@ export interface ValidityApi {
   checker: ValidityChecker
   soap: ValiditySoapService
   router: RouterStatusLookup
-  /** Registers both interfaces on `app` (each in its own encapsulated plugin). */
-  register (app: FastifyInstance): Promise<void>
+  /** Registers both interfaces on `app` (each in its own encapsulated plugin), limited by `protection` when given. */
+  register (app: FastifyInstance, protection?: Protection): Promise<void>
   close (): Promise<void>
 }
 
@@ -76,15 +78,41 @@ export function createValidityApi (options: ValidityApiOptions): ValidityApi {
     checker,
     soap,
     router,
-    async register (app) {
-      await app.register(validityRestRoutes, { checker, apiKeys: config.crousApiKeys, onCall: record('rest') })
-      await app.register(validitySoapRoutes, {
-        service: soap,
-        maxBodyBytes: settings.soapMaxBodyBytes,
-        wsdlFor,
-        ...(settings.publicBaseUrl !== undefined ? { publicBaseUrl: settings.publicBaseUrl } : {}),
-        publicHosts: settings.publicHosts,
-        onCall: record('soap'),
+    async register (app, protection) {
+      const rest = async (scope: FastifyInstance): Promise<void> => { await scope.register(validityRestRoutes, { checker, apiKeys: config.crousApiKeys, onCall: record('rest') }) }
+      const soapRoutes = async (scope: FastifyInstance): Promise<void> => {
+        await scope.register(validitySoapRoutes, {
+          service: soap,
+          maxBodyBytes: settings.soapMaxBodyBytes,
+          wsdlFor,
+          ...(settings.publicBaseUrl !== undefined ? { publicBaseUrl: settings.publicBaseUrl } : {}),
+          publicHosts: settings.publicHosts,
+          onCall: record('soap'),
+          ...(protection !== undefined
+            ? {
+                guardFor: (request: FastifyRequest) => ({
+                  admit: async (user: string) => await protection.admit(request, 'validity-soap', `user:${user}`),
+                  failed: () => { protection.failedAuthentication(request) },
+                }),
+              }
+            : {}),
+        })
+      }
+      if (protection === undefined) {
+        await rest(app)
+        await soapRoutes(app)
+        return
+      }
+      // By API key (a fingerprint, never the key), once the route's own hook accepted it.
+      await protection.guard(app, 'validity-rest', rest, { identify: (request) => typeof request.headers['x-api-key'] === 'string' ? `key:${clientFingerprint(request.headers['x-api-key'])}` : undefined })
+      // By WS-Security user, known only once the service read the UsernameToken (it calls admit itself).
+      await protection.guard(app, 'validity-soap', soapRoutes, {
+        manual: true,
+        render: (request, reply, refusal) => {
+          const answer = faultResponse(soapVersionOfContentType(request.headers['content-type']) ?? '1.1', { side: refusal.status === 429 ? 'client' : 'server', message: refusal.detail, httpStatus: refusal.status })
+          metrics.validityRequests.inc({ interface: 'soap', outcome: refusal.code, source: '' })
+          return reply.code(answer.status).type(answer.contentType).header('retry-after', String(refusal.retryAfterSeconds)).send(answer.body)
+        },
       })
     },
     async close () {

@@ -11,7 +11,7 @@
  * 6 oppositions drained by one worker process over each Izly transport, 7 /health/live under hostile bodies,
  * 8 scale-out over 1, 2 and 4 worker processes, see scale-out-bench.ts, 9 intake and validity with Izly
  * up vs down with 20,000 pending: outage-bench.ts, 10 ESC Router façade write latency, router up and down:
- * esc-facade-bench.ts, 11 API CROUS façade write latency with Izly up and down: facade-bench.ts),
+ * esc-facade-bench.ts, 11 API CROUS façade write latency with Izly up and down: facade-bench.ts, 12 validity REST with rate limits on vs off: rate-limit-bench.ts),
  * e.g. under --cpu-prof.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -30,6 +30,7 @@ import { benchEscFacade } from './esc-facade-bench.ts'
 import { benchIzlyTransports } from './izly-transport-bench.ts'
 import { benchHostileBodies } from './hostile-body-bench.ts'
 import { benchOutage } from './outage-bench.ts'
+import { benchRateLimits } from './rate-limit-bench.ts'
 import { benchValidity } from './validity-bench.ts'
 import { benchFacade } from './facade-bench.ts'
 import { benchScaleOut } from './scale-out-bench.ts'
@@ -40,7 +41,7 @@ import { machineLine, percentile, type ProbeResult, type Row, renderResults, ren
 
 const SCALE = process.env.BENCH_QUICK === '1' ? 0.1 : 1
 const scaled = (count: number): number => Math.max(1, Math.round(count * SCALE))
-const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5,6,7,8,9,10,11').split(',').map((phase) => phase.trim()))
+const PHASES = new Set((process.env.BENCH_PHASES ?? '1,2,3,4,5,6,7,8,9,10,11,12').split(',').map((phase) => phase.trim()))
 
 const SINGLE = { warmup: scaled(2_000), requests: scaled(20_000), concurrency: 64, connections: 32 }
 const BATCH = {
@@ -110,6 +111,7 @@ async function main (): Promise<void> {
       await waitForQuiet(quietBudget)
       rows.push(...await benchFacade())
     }
+    if (PHASES.has('12')) await rateLimits()
   } finally {
     await bare.close()
     await load.close()
@@ -170,6 +172,16 @@ async function validity (): Promise<void> {
   console.log('phase 5: validity REST and SOAP at saturation, and a foreign card with a warm router cache; baseline bare Fastify')
   await waitForQuiet(quietBudget)
   for (const row of await benchValidity()) rows.push({ ...row, digits: row.unit === 'ms' ? 1 : 0 })
+}
+
+async function rateLimits (): Promise<void> {
+  console.log('phase 12: validity REST at saturation with RATE_LIMITS=on (limits out of reach: every request counted in Redis) beside RATE_LIMITS=off, alternated')
+  await waitForQuiet(quietBudget)
+  const figures = await benchRateLimits()
+  rows.push(
+    { measure: 'validity REST throughput, rate limits on (baseline: off)', gateway: figures.onPerSecond, baseline: figures.offPerSecond, unit: 'requests/s' },
+    { measure: 'validity REST latency p99, rate limits on (baseline: off)', gateway: figures.onP99Ms, baseline: figures.offP99Ms, unit: 'ms', digits: 1 },
+  )
 }
 
 async function izlyTransports (): Promise<void> {

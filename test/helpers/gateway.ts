@@ -42,6 +42,14 @@ export function testEnv (options: { izlyEndpoint: IzlyTestEndpoint, escEndpoint?
     JOB_LOCK_MS: '4000',
     STALLED_CHECK_MS: '1000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Rate limits on (every test goes through them) but out of reach: one limit each is tested on its own
+    // (test/app/protection/rate-limits.test.ts), the others must not trip on a test's hundreds of calls.
+    RATE_LIMIT_SGC: '10000000',
+    RATE_LIMIT_VALIDITY: '10000000',
+    RATE_LIMIT_ADMIN: '10000000',
+    RATE_LIMIT_FAILED_AUTH: '10000000',
+    // Likewise, a loaded CI machine must not shed a test's requests (load shedding is tested on its own).
+    SHED_EVENT_LOOP_DELAY_MS: '0',
     // The shared test Redis runs without AOF; the policy check itself is tested on private servers.
     REDIS_POLICY_CHECK: 'warn',
     // Without an ESC endpoint the gateway has no ESC downstream: Izly only.

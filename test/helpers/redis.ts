@@ -33,13 +33,17 @@ export async function deleteKeys (redis: Redis, prefix: string): Promise<void> {
   } while (cursor !== '0')
 }
 
+/**
+ * Keys under `prefix`, rate-limit counters left out: they count requests (a refused one too), hold no
+ * state and expire with their window (src/app/protection/rate-limits.ts).
+ */
 export async function countKeys (redis: Redis, prefix: string): Promise<number> {
   let cursor = '0'
   let count = 0
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
     cursor = next
-    count += keys.length
+    count += keys.filter((key) => !key.startsWith(`${prefix}:rate-limit:`)).length
   } while (cursor !== '0')
   return count
 }

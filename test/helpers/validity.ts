@@ -22,8 +22,10 @@ export interface ValidityGateway extends TestGateway {
  * A gateway serving the validity interfaces, with the test credentials and, when given, a router stand-in.
  * `role: 'api'` (the default) runs no worker at all: what it answers comes from intake alone.
  */
-export async function startValidityGateway (t: Test, options: { routerUrl?: string, role?: 'api' | 'all', izlyEndpoint?: string, extra?: Record<string, string>, logger?: Logger } = {}): Promise<ValidityGateway> {
+export async function startValidityGateway (t: Test, options: { routerUrl?: string, role?: 'api' | 'all', izlyEndpoint?: string, extra?: Record<string, string>, logger?: Logger, prefix?: string, cleanup?: boolean } = {}): Promise<ValidityGateway> {
   const gateway = await startTestGateway(t, {
+    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+    ...(options.cleanup !== undefined ? { cleanup: options.cleanup } : {}),
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     izlyEndpoint: options.izlyEndpoint ?? UNUSED_IZLY,
     role: options.role ?? 'api',

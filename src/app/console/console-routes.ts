@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
+import { htmlPageHeaders } from '../protection/html-headers.ts'
 
 export const CONSOLE_PATH = '/admin/console'
 
@@ -34,6 +35,8 @@ const FILES: ReadonlyArray<{ path: string, file: string, type: string }> = [
  * header, never a cookie: no cross-site request can carry it).
  */
 export async function consoleRoutes (app: FastifyInstance): Promise<void> {
+  // helmet's headers (HSTS and the rest); the stricter policy below replaces its CSP.
+  await htmlPageHeaders(app)
   for (const { path, file, type } of FILES) {
     const body = readFileSync(new URL(file, import.meta.url))
     app.get(path, async (_request, reply) => await reply.type(type).header('cache-control', 'no-store').send(body))

@@ -16,6 +16,7 @@ export const FACADE_CODES = {
   badRequest: 'LEO-0400',
   notFound: 'LEO-0404',
   tooLarge: 'LEO-0413',
+  tooMany: 'LEO-0429',
   unavailable: 'LEO-0503',
   failed: 'LEO-0500',
 } as const

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ValidityCall } from '../validity-call.ts'
 import { createProblem, sendProblem } from '../../intake/problem.ts'
 import { faultResponse, type SoapAnswer } from './soap-messages.ts'
-import { soapVersionOfContentType, type ValiditySoapService } from './soap-service.ts'
+import { type SoapCallerGuard, soapVersionOfContentType, type ValiditySoapService } from './soap-service.ts'
 import { VALIDITY_SOAP_PATH } from './wsdl-contract.ts'
 
 export interface ValiditySoapRoutesOptions {
@@ -15,6 +15,8 @@ export interface ValiditySoapRoutesOptions {
   publicBaseUrl?: string
   /** PUBLIC_HOSTS: Host headers the WSDL may name without PUBLIC_BASE_URL; none means loopback hosts only. */
   publicHosts?: readonly string[]
+  /** The caller's rate limits for this request (the app's protection); none: unlimited. */
+  guardFor?: (request: FastifyRequest) => SoapCallerGuard
   /** Called once per SOAP request with what it came to. */
   onCall?: (request: FastifyRequest, call: ValidityCall) => void
 }
@@ -69,7 +71,7 @@ export async function validitySoapRoutes (app: FastifyInstance, options: Validit
 
   app.post(VALIDITY_SOAP_PATH, async (request, reply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
-    return send(request, reply, await service.handle(body, request.headers['content-type']))
+    return send(request, reply, await service.handle(body, request.headers['content-type'], options.guardFor?.(request)))
   })
 }
 

@@ -23,12 +23,20 @@ export interface SoapCall extends ValidityCall {
   answer: SoapAnswer
 }
 
+/** What a caller's rate limits say, asked by the service once it knows who the caller is (WS-Security). */
+export interface SoapCallerGuard {
+  /** A refusal once `user` authenticated and is over its limit (429, or 503 when the limiter fails closed). */
+  admit (user: string): Promise<{ status: 429 | 503, detail: string, retryAfterSeconds: number } | undefined>
+  /** The UsernameToken was refused: counted against the caller's address. */
+  failed (): void
+}
+
 export interface ValiditySoapService {
   /**
    * Every refusal is a SOAP fault, never with a 500 for a bad body. Only an unexpected error (a bug) is
    * thrown; the route answers it as a Server fault.
    */
-  handle (xml: string | Buffer, contentType: string | undefined): Promise<SoapCall>
+  handle (xml: string | Buffer, contentType: string | undefined, guard?: SoapCallerGuard): Promise<SoapCall>
 }
 
 /**
@@ -40,7 +48,7 @@ export function createValiditySoapService (options: ValiditySoapServiceOptions):
   const now = options.now ?? Date.now
   const { checker, limits } = options
 
-  async function handle (payload: string | Buffer, contentType: string | undefined): Promise<SoapCall> {
+  async function handle (payload: string | Buffer, contentType: string | undefined, guard?: SoapCallerGuard): Promise<SoapCall> {
     const declared = soapVersionOfContentType(contentType)
     if (declared === undefined) {
       return refused('1.1', 'unsupported-media-type', 415, 'the Content-Type must be text/xml (SOAP 1.1) or application/soap+xml (SOAP 1.2)')
@@ -71,7 +79,7 @@ export function createValiditySoapService (options: ValiditySoapServiceOptions):
       return fault(version, 'must-understand', { side: 'client', code: 'MustUnderstand', message: `header block {${notUnderstood.ns ?? ''}}${notUnderstood.local} is not understood` })
     }
     try {
-      return await answer(version, blocks, body)
+      return await answer(version, blocks, body, guard)
     } catch (error) {
       if (!(error instanceof RegistryUnavailableError)) throw error
       return {
@@ -82,9 +90,21 @@ export function createValiditySoapService (options: ValiditySoapServiceOptions):
   }
 
   /** Authentication, the operation and the lookup; Redis failures reach the caller as RegistryUnavailableError. */
-  async function answer (version: SoapVersion, blocks: XmlElement[], body: XmlElement): Promise<SoapCall> {
+  async function answer (version: SoapVersion, blocks: XmlElement[], body: XmlElement, guard: SoapCallerGuard | undefined): Promise<SoapCall> {
     const auth = await checkUsernameToken(blocks.find((block) => block.ns === WSSE_NS && block.local === 'Security'), { users: options.users, nonces: options.nonces, nowMs: now() })
-    if (!auth.ok) return fault(version, 'unauthorized', { side: 'client', code: auth.code, message: auth.message })
+    if (!auth.ok) {
+      guard?.failed()
+      return fault(version, 'unauthorized', { side: 'client', code: auth.code, message: auth.message })
+    }
+    // Over its limit: a fault in the caller's SOAP version, with the HTTP status (429, or 503) and
+    // Retry-After that HTTP-level retry logic and proxies understand.
+    const refusal = await guard?.admit(auth.user)
+    if (refusal !== undefined) {
+      return {
+        ...fault(version, refusal.status === 429 ? 'rate-limited' : 'rate-limit-unavailable', { side: refusal.status === 429 ? 'client' : 'server', message: refusal.detail, httpStatus: refusal.status }),
+        retryAfterSeconds: refusal.retryAfterSeconds,
+      }
+    }
 
     const operation = body.children[0]
     if (operation === undefined || body.children.length > 1 || operation.ns !== VALIDITY_NAMESPACE || operation.local !== 'CheckCardValidity') {
