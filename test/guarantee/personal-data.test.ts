@@ -6,6 +6,7 @@
 // keys among them) and /metrics are searched: none of the values appears, and no Redis key name holds the eppn.
 import type { Redis } from 'ioredis'
 import t from 'tap'
+import { scanEveryKey } from '../helpers/key-scan.ts'
 import { captureLogger } from '../helpers/capture-log.ts'
 import { escCard, escCardEvent, testEsc } from '../helpers/esc.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
@@ -44,29 +45,10 @@ const ECHO = `${HOLDER.firstName} ${HOLDER.lastName} (ELOISE DARCY), ${HOLDER.em
 
 /** Every value under the gateway's prefix but the card registry's own records (card:*, sync:*), by key. */
 async function redisContents (redis: Redis, prefix: string): Promise<{ names: string[], values: Array<[string, string]> }> {
-  const names: string[] = []
-  const values: Array<[string, string]> = []
-  let cursor = '0'
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
-    cursor = next
-    for (const key of keys) {
-      names.push(key)
-      if (key.startsWith(`${prefix}:card:`) || key.startsWith(`${prefix}:sync:`)) continue
-      const type = await redis.type(key)
-      // Gone since the scan (a lease, the breaker's probe or a queue's rate-limit key lapsing): nothing to read.
-      if (type === 'none') continue
-      let content: unknown
-      if (type === 'string') content = await redis.get(key)
-      else if (type === 'hash') content = await redis.hgetall(key)
-      else if (type === 'list') content = await redis.lrange(key, 0, -1)
-      else if (type === 'set') content = await redis.smembers(key)
-      else if (type === 'zset') content = await redis.zrange(key, 0, -1, 'WITHSCORES')
-      else if (type === 'stream') content = await redis.xrange(key, '-', '+')
-      values.push([key, JSON.stringify(content) ?? ''])
-    }
-  } while (cursor !== '0')
-  return { names, values }
+  const every = await scanEveryKey(redis, prefix)
+  const registry = (key: string): boolean => key.startsWith(`${prefix}:card:`) || key.startsWith(`${prefix}:sync:`)
+  // A key gone since the scan (a lease, the breaker's probe or a queue's rate-limit key lapsing) has nothing to read.
+  return { names: every.map(({ key }) => key), values: every.filter(({ key, type }) => !registry(key) && type !== 'none').map(({ key, content }) => [key, content]) }
 }
 
 t.test('no name, e-mail, birth date, INE, ESI or eppn reaches a log line, the timeline, the attention list, a job, a key name or /metrics', async (t) => {
