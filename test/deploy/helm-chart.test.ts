@@ -95,7 +95,8 @@ for (const [name, objects] of Object.entries(renders)) {
       const label = roleOf(deployment)
       t.equal(pod.terminationGracePeriodSeconds, Number(config.SHUTDOWN_TIMEOUT_MS) / 1000 + 5, `${label}: the grace period follows SHUTDOWN_TIMEOUT_MS`)
       t.ok(Number(config.SHUTDOWN_DELAY_MS) < Number(config.SHUTDOWN_TIMEOUT_MS))
-      t.same(main.ports, [{ name: 'http', containerPort: Number(config.PORT), protocol: 'TCP' }], `${label}: the port is PORT`)
+      const metricsPort = config.METRICS_PORT === undefined ? [] : [{ name: 'metrics', containerPort: Number(config.METRICS_PORT), protocol: 'TCP' }]
+      t.same(main.ports, [{ name: 'http', containerPort: Number(config.PORT), protocol: 'TCP' }, ...metricsPort], `${label}: the port is PORT (and METRICS_PORT when set)`)
       t.equal(main.livenessProbe.httpGet.path, '/health/live', `${label}: liveness never depends on Redis`)
       t.equal(main.readinessProbe.httpGet.path, '/health/ready')
       t.ok(main.startupProbe.httpGet.path, 'a startup probe')
@@ -129,6 +130,13 @@ for (const [name, objects] of Object.entries(renders)) {
     for (const monitor of ofKind(objects, 'ServiceMonitor')) {
       const monitored = ofKind(objects, 'Service').filter((service) => Object.entries(monitor.spec.selector.matchLabels as Record<string, string>).every(([key, value]) => service.metadata.labels?.[key] === value))
       t.equal(monitored.length, 2, 'the ServiceMonitor finds the API and the worker Services')
+      for (const endpoint of monitor.spec.endpoints as Array<{ port: string, bearerTokenSecret?: { name: string, key: string } }>) {
+        for (const service of monitored) t.ok(service.spec.ports.some((port: { name: string }) => port.name === endpoint.port), `Service ${service.metadata.name} has the port ${endpoint.port} the ServiceMonitor scrapes`)
+        if (endpoint.bearerTokenSecret !== undefined) {
+          const secrets = deployments(objects).flatMap((deployment) => (deployment.spec.template.spec.volumes as Array<{ secret?: { secretName: string, items?: Array<{ key: string }> } }>).flatMap((volume) => volume.secret === undefined ? [] : [volume.secret]))
+          t.ok(secrets.some((secret) => secret.secretName === endpoint.bearerTokenSecret?.name && (secret.items === undefined || secret.items.some(({ key }) => key === endpoint.bearerTokenSecret?.key))), 'the ServiceMonitor sends the METRICS_TOKEN the pods read')
+        }
+      }
     }
   })
 }
@@ -174,6 +182,21 @@ t.test('KEDA watches the wait lists BullMQ really fills', async (t) => {
   t.teardown(async () => await queue.close())
   await queue.add('sync', { cardId: 'c-1' }, { jobId: 'card-c-1' })
   t.equal(await redis.llen(listName), 1, `${listName} holds the waiting job`)
+})
+
+t.test('with metrics.port, /metrics is served on METRICS_PORT and no longer on PORT, in both roles', async (t) => {
+  const objects = renders['all optional parts on']
+  const config = configMap(objects)
+  t.equal(config.METRICS_PORT, '9464')
+  for (const role of ['api', 'worker'] as const) {
+    const gatewayConfig = loadConfig(testEnv({ izlyEndpoint: 'http://127.0.0.1:9/izly', prefix: uniquePrefix(), role, extra: { PORT: '0', METRICS_PORT: '0' } }))
+    const gateway = await startGateway({ config: gatewayConfig, logger: createLogger('silent'), listen: true })
+    t.teardown(async () => await gateway.close())
+    t.equal((await fetch(`${gateway.url ?? ''}/metrics`)).status, 404, `${role}: not on PORT`)
+    t.equal((await fetch(`${gateway.url ?? ''}/health/ready`)).status, 200, `${role}: the probes stay on PORT`)
+    t.ok(gateway.metricsUrl, `${role}: a listener of its own`)
+    t.equal((await fetch(`${gateway.metricsUrl ?? ''}/metrics`)).status, 200, `${role}: /metrics on METRICS_PORT`)
+  }
 })
 
 t.test('every probe and the metrics path are routes the gateway serves in that role', async (t) => {
