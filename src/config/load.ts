@@ -90,6 +90,8 @@ export function loadConfig (env: Env = process.env): Config {
   const pseudonym = pseudonymKey(read, simulators)
 
   const port = integer(read, 'PORT', 3000, 0, 65535)
+  // Both façades wait this long for their real peer on a read.
+  const facadeReadDeadlineMs = integer(read, 'FACADE_READ_DEADLINE_MS', 2000, 50, 25_000)
   const config: Config = {
     port,
     host: read('HOST') ?? '127.0.0.1',
@@ -133,7 +135,7 @@ export function loadConfig (env: Env = process.env): Config {
       publicBaseUrl: optionalUrl(read, 'PUBLIC_BASE_URL')?.replace(/\/+$/, ''),
       publicHosts: publicHosts(read),
     },
-    apiCrousFacade: apiCrousFacade(read, generate),
+    apiCrousFacade: apiCrousFacade(read, generate, facadeReadDeadlineMs),
     adminTokens,
     adminOperators,
     adminTokenGenerated,
@@ -170,7 +172,7 @@ export function loadConfig (env: Env = process.env): Config {
     },
     occurredAtMaxAheadSeconds: integer(read, 'OCCURRED_AT_MAX_AHEAD_SECONDS', 300, 0, 86_400),
     escFacade: { keys: escFacadeKeys, keysGenerated: escFacadeKeysGenerated },
-    facadeReadDeadlineMs: integer(read, 'FACADE_READ_DEADLINE_MS', 2000, 50, 25_000),
+    facadeReadDeadlineMs,
     bodyLimitBytes: integer(read, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 64 * 1024 * 1024),
     batchBodyLimitBytes: integer(read, 'BATCH_BODY_LIMIT_BYTES', 8 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     protection: loadProtectionConfig(read, port),
@@ -339,7 +341,7 @@ function timeZone (read: Reader, name: string): string {
 }
 
 /** The API CROUS façade: on with SGC_CROUS_CLIENTS (the bare demo generates one client). */
-function apiCrousFacade (read: Reader, generate: boolean): ApiCrousFacadeConfig {
+function apiCrousFacade (read: Reader, generate: boolean, readDeadlineMs: number): ApiCrousFacadeConfig {
   const clients = list(read('SGC_CROUS_CLIENTS')).map((pair) => {
     const colon = pair.indexOf(':')
     if (colon <= 0 || colon === pair.length - 1) throw new ConfigError('SGC_CROUS_CLIENTS', 'expected clientId:clientSecret pairs separated by commas')
@@ -356,7 +358,7 @@ function apiCrousFacade (read: Reader, generate: boolean): ApiCrousFacadeConfig 
     clients,
     clientGenerated,
     timeZone: timeZone(read, 'SGC_TIME_ZONE'),
-    readDeadlineMs: integer(read, 'FACADE_READ_DEADLINE_MS', 2000, 50, 25_000),
+    readDeadlineMs,
     tokenTtlSeconds: integer(read, 'FACADE_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
     bodyLimitBytes: integer(read, 'FACADE_BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
   }
