@@ -154,6 +154,8 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
         maxAheadSeconds: config.occurredAtMaxAheadSeconds,
       }))
     }, { identify: () => 'sgc' })
+    // A client known by the token or key it presents (a fingerprint, never the secret).
+    const byBearer = (request: FastifyRequest): string | undefined => { const token = presentedToken(request.headers.authorization); return token === undefined ? undefined : `token:${clientFingerprint(token)}` }
     // The admin API and the queue dashboard count together, per token.
     await protection.guard(app, 'admin', async (scope) => {
       await scope.register(adminRoutes, {
@@ -166,12 +168,11 @@ export async function buildApp (options: BuildAppOptions): Promise<FastifyInstan
         ...(options.erasure !== undefined ? { erasure: { erasure: options.erasure, pseudonymKey: config.pseudonymKey, logger: options.logger } } : {}),
       })
       await scope.register(queueDashboard, { queues, tokens: config.adminTokens })
-    }, { identify: (request) => { const token = presentedToken(request.headers.authorization); return token === undefined ? undefined : `token:${clientFingerprint(token)}` } })
+    }, { identify: byBearer })
     // Static files holding no data, served without a token (the page calls the admin API with one).
     await app.register(consoleRoutes)
     await options.validity?.register(app, protection)
     // ESUP-SGC's connectors, each client by the token or key it presents; refusals in the peer's own error format.
-    const byBearer = (request: FastifyRequest): string | undefined => { const token = presentedToken(request.headers.authorization); return token === undefined ? undefined : `token:${clientFingerprint(token)}` }
     const escFacade = options.escFacade
     if (escFacade !== undefined) await protection.guard(app, 'facade-esc', async (scope) => { await escFacade.register(scope) }, { identify: byBearer, render: renderEscFacadeRefusal })
     const apiCrous = options.apiCrous
