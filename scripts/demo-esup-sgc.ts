@@ -3,19 +3,9 @@
 // first with the Izly simulator down (refused connections), then up: every answer comes at once and lets
 // ESUP-SGC commit; the opposition reaches Izly once it is back. Reads LEOCARTE_DEMO, which `npm start` prints;
 // a client you configured yourself is taken from SGC_CROUS_CLIENTS.
-import { DEMO_VARIABLE, type DemoInfo } from '../src/app/demo.ts'
+import { demoInfoOrExit } from '../src/app/demo.ts'
 
-const raw = process.env[DEMO_VARIABLE]
-let demo: DemoInfo | undefined
-try {
-  demo = raw === undefined ? undefined : JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as DemoInfo
-} catch {
-  demo = undefined
-}
-if (demo === undefined) {
-  process.stderr.write(`${DEMO_VARIABLE} is not set: start a demo with \`npm start\` and paste the command it prints\n`)
-  process.exit(1)
-}
+const demo = demoInfoOrExit()
 const [configuredId, configuredSecret] = ((process.env.SGC_CROUS_CLIENTS ?? '').split(',')[0] ?? '').split(/:(.*)/s)
 const clientId = demo.crousClientId ?? configuredId ?? ''
 const clientSecret = demo.crousClientSecret ?? configuredSecret ?? ''

@@ -2,21 +2,11 @@
 // what the Izly and ESC Router simulators received and what the CROUS validity service answers.
 // Reads the addresses (and the secrets the demo generated) from LEOCARTE_DEMO, which `npm start` prints;
 // secrets you configured yourself are taken from SGC_HMAC_SECRETS, ADMIN_TOKENS and CROUS_API_KEYS.
-import { DEMO_VARIABLE, type DemoInfo } from '../src/app/demo.ts'
+import { type DemoInfo, demoInfoOrExit } from '../src/app/demo.ts'
 import { signBody } from '../src/intake/signature.ts'
 
 function readDemo (): Required<Omit<DemoInfo, 'crousClientId' | 'crousClientSecret'>> {
-  const raw = process.env[DEMO_VARIABLE]
-  let info: DemoInfo | undefined
-  try {
-    info = raw === undefined ? undefined : JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as DemoInfo
-  } catch {
-    info = undefined
-  }
-  if (info === undefined) {
-    process.stderr.write(`${DEMO_VARIABLE} is not set: start a demo with \`npm start\` and paste the command it prints\n`)
-    process.exit(1)
-  }
+  const info = demoInfoOrExit()
   const first = (name: string): string => (process.env[name] ?? '').split(',')[0]?.trim() ?? ''
   return {
     ...info,

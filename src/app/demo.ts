@@ -26,6 +26,25 @@ export interface DemoInfo {
   crousClientSecret?: string
 }
 
+/**
+ * For the demo scripts: what `npm start` told them in DEMO_VARIABLE. Unset or unreadable, the script ends
+ * with one line saying how to get it.
+ */
+export function demoInfoOrExit (): DemoInfo {
+  const raw = process.env[DEMO_VARIABLE]
+  let info: DemoInfo | undefined
+  try {
+    info = raw === undefined ? undefined : JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as DemoInfo
+  } catch {
+    info = undefined
+  }
+  if (info === undefined) {
+    process.stderr.write(`${DEMO_VARIABLE} is not set: start a demo with \`npm start\` and paste the command it prints\n`)
+    process.exit(1)
+  }
+  return info
+}
+
 /** The demo's institution at the ESC simulator, when ESC_PIC does not name one. */
 export const DEMO_PIC = '999999999'
 
