@@ -33,7 +33,7 @@ import { createValidityApi, type ValidityApi } from '../validity/validity-api.ts
 import { buildApp, buildMetricsApp } from './build-app.ts'
 import { createEscFacade, type EscFacade } from '../facade/esc-router/esc-facade.ts'
 import { personStoreHolderKeys } from '../facade/esc-router/person-store.ts'
-import { apiCrousHolderKeys } from '../facade/api-crous/store.ts'
+import { apiCrousStoreHolderKeys } from '../facade/api-crous/store.ts'
 import { apiCrousFacadePlugin } from '../facade/api-crous/mount.ts'
 
 export interface GatewayOptions {
@@ -149,11 +149,9 @@ export async function startGateway (options: GatewayOptions): Promise<Gateway> {
   const downstreams: readonly DownstreamName[] = escEndpoint === undefined ? ['izly'] : ['izly', 'esc']
   const now = options.now ?? Date.now
   // What the façades keep about a holder outside the registry goes with the holder's cards.
-  const facadeKeys = personStoreHolderKeys(config.queue.prefix, config.pseudonymKey)
+  const facadeKeys = [personStoreHolderKeys(config.queue.prefix, config.pseudonymKey), apiCrousStoreHolderKeys(config.queue.prefix, config.pseudonymKey)]
   const extraHolderKeys: HolderKeysHook = async (holder) => [
-    ...await facadeKeys(holder),
-    // The API CROUS façade files a holder under whichever key ESUP-SGC used in its paths.
-    ...new Set(holder.records.flatMap(({ holder: { eppn, ine, crousIdentifier } }) => [eppn, ine, crousIdentifier].filter((key): key is string => key !== undefined && key !== '').flatMap((key) => apiCrousHolderKeys(config.queue.prefix, config.pseudonymKey, key)))),
+    ...(await Promise.all(facadeKeys.map(async (keysOf) => await keysOf(holder)))).flat(),
     ...await options.extraHolderKeys?.(holder) ?? [],
   ]
   const idempotencyMs = config.retention.idempotencyDays * 86_400_000

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { pseudonymiser } from '../../domain/pseudonym.ts'
 import { withDeadline } from '../../registry/unavailable.ts'
+import type { HolderKeysHook } from '../../retention/key-families.ts'
 import type { HolderFields } from './bodies.ts'
 
 /**
@@ -35,6 +36,13 @@ export interface FacadeStoreOptions {
 export function apiCrousHolderKeys (prefix: string, pseudonymKey: string, identifier: string): string[] {
   const holder = pseudonymiser(pseudonymKey, 'holder-key')(identifier)
   return [`${prefix}:facade-crous:holder:${holder}`, `${prefix}:facade-crous:holder-cards:${holder}`]
+}
+
+/** For an erasure (retention/): the façade files a holder under whichever key ESUP-SGC used in its paths. */
+export function apiCrousStoreHolderKeys (prefix: string, pseudonymKey: string): HolderKeysHook {
+  return ({ records }) => [...new Set(records.flatMap(({ holder: { eppn, ine, crousIdentifier } }) => [eppn, ine, crousIdentifier]
+    .filter((key): key is string => key !== undefined && key !== '')
+    .flatMap((key) => apiCrousHolderKeys(prefix, pseudonymKey, key))))]
 }
 
 export class FacadeStore {
