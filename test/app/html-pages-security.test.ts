@@ -5,6 +5,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
+import { waitFor } from '../helpers/wait.ts'
 import { launchChromium } from '../helpers/chromium.ts'
 import { startTestGateway, TEST_ADMIN_TOKEN, type TestGateway } from '../helpers/gateway.ts'
 
@@ -90,5 +91,6 @@ t.test('in a browser, the pages render under their CSP and load nothing from ano
   const blocked = new Promise<string>((resolve) => framing.on('console', (message) => { if (/frame-ancestors/.test(message.text())) resolve(message.text()) }))
   await framing.goto(`http://127.0.0.1:${(other.address() as AddressInfo).port}/`)
   t.match(await blocked, /violates the following Content Security Policy directive: "frame-ancestors 'none'"/, 'the browser refused to frame the dashboard')
-  t.ok(framing.frames().some((frame) => frame.url().startsWith('chrome-error:')), 'and shows its error page in the frame')
+  // The CSP report can come before the frame has navigated to the error page: wait for that, not a fixed time.
+  t.ok(await waitFor('the error page in the frame', () => framing.frames().some((frame) => frame.url().startsWith('chrome-error:'))), 'and shows its error page in the frame')
 })
